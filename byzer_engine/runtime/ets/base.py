@@ -1,0 +1,64 @@
+"""The ET interface: ``train|run|predict TABLE as NAME.`PATH` where ...``.
+
+An ET is a class with a ``name``, a ``doc``, its documented parameters (these feed
+``load modelParams.`NAME` ``) and ``run``. Built-in ETs live in this package; ETs from other packages
+(the LLM family) register through the ``byzer_engine.ets`` entry-point group, so the runtime never
+imports them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass(frozen=True)
+class ETParam:
+    name: str
+    doc: str
+    default: str | None = None
+    required: bool = False
+    values: tuple[str, ...] = ()  # allowed values, when the set is closed
+
+
+@dataclass
+class ETContext:
+    """What an ET may use: the owner's Spark session and state, and the engine's configuration."""
+
+    spark: SparkSession
+    owner: str
+    home: str
+    job_name: str
+    group_id: str
+    verb: str
+    variables: dict[str, str]
+    # Per-owner store that survives across scripts of that owner (e.g. ``!byzerllm setup`` keys).
+    owner_state: dict[str, Any]
+    # Engine configuration values an ET may need (ray_address, data_root, allow_shell, ...).
+    config: Any
+    # Name of the table produced by the previous statement (for ``!lastCommand``).
+    last_table: str | None = None
+    # Registers a cleanup to run when the job is killed (e.g. cancel in-flight LLM requests).
+    on_cancel: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
+    # Resolves a user path for this owner (home-relative, escape checks).
+    resolve_path: Callable[[str], str] = field(default=lambda p: p)
+
+
+class ET(ABC):
+    """Base class for ETs."""
+
+    name: ClassVar[str] = ""
+    alg_type: ClassVar[str] = "process"
+    doc: ClassVar[str] = ""
+    params: ClassVar[tuple[ETParam, ...]] = ()
+    example: ClassVar[str] = ""
+
+    @abstractmethod
+    def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
+        """Run the ET over ``table`` (``None`` for ``command``); return the output table, if any."""
