@@ -42,7 +42,7 @@ class ByzerError(Exception):
         if self.position is None:
             return f"error: {self.message}"
         pos = self.position
-        head = f"{pos.file}:{pos.line}:{pos.column}: {self.kind}: {self.message}"
+        head = f"{pos.file}:{pos.line}:{pos.column}: error: {self.message}"
         if not pos.line_text:
             return head
         text = pos.line_text.expandtabs(1)
