@@ -1,0 +1,49 @@
+"""The Byzer language front end: script text to typed statements (no Spark here, only sqlglot).
+
+- ``parse_script``: includes resolved, then every statement parsed (templates left unrendered).
+- ``parse_statement``: one already rendered statement, positioned in its file.
+- ``render`` / ``VariableTable`` / ``builtin_variables``: ``${...}`` templating with Byzer's set rules.
+- ``expand_macro``: ``!name args`` into the statements it stands for.
+- ``analyze``: the JSON of ``byzer check --json`` and ``executeMode=analyze``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
+from byzer_engine.lang.include import parse_with_includes
+from byzer_engine.lang.jodatime import builtin_variables
+from byzer_engine.lang.macros import expand_macro
+from byzer_engine.lang.parser import check_branches, parse_statement
+from byzer_engine.lang.statements import Statement
+from byzer_engine.lang.templating import render
+from byzer_engine.lang.variables import VariableTable
+
+
+def parse_script(
+    text: str, *, file: str = "<script>", project_root: str | None = None, skip_include: bool = False
+) -> list[Statement]:
+    """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered."""
+    statements = parse_with_includes(text, file=file, project_root=project_root, skip_include=skip_include)
+    check_branches(statements)
+    return statements
+
+
+def analyze(text: str, *, file: str = "<script>") -> list[dict[str, Any]]:
+    """The statements of a script as JSON-ready dicts (``statement.to_dict()``)."""
+    return [statement.to_dict() for statement in parse_script(text, file=file)]
+
+
+__all__ = [
+    "ByzerIncludeError",
+    "ByzerSyntaxError",
+    "Statement",
+    "VariableTable",
+    "analyze",
+    "builtin_variables",
+    "expand_macro",
+    "parse_script",
+    "parse_statement",
+    "render",
+]

@@ -27,18 +27,19 @@ class Span:
 
     def position(self, line_text: str = "") -> Position:
         if not line_text and self.raw:
-            line_text = self.raw.splitlines()[0]
+            # Pad so the caret under ``column`` lines up with the statement's first character.
+            line_text = " " * (self.column - 1) + self.raw.splitlines()[0]
         return Position(self.file, self.line, self.column, line_text)
 
 
-class SaveMode(str, Enum):
+class SaveMode(str, Enum):  # noqa: UP042
     OVERWRITE = "overwrite"
     APPEND = "append"
     ERROR_IF_EXISTS = "errorIfExists"
     IGNORE = "ignore"
 
 
-class ValueKind(str, Enum):
+class ValueKind(str, Enum):  # noqa: UP042
     """How a value was written: it changes nothing but how it is shown back and re-rendered."""
 
     QUOTED = "quoted"  # 'x' or "x"

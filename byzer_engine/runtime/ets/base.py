@@ -48,6 +48,12 @@ class ETContext:
     on_cancel: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
     # Resolves a user path for this owner (home-relative, escape checks).
     resolve_path: Callable[[str], str] = field(default=lambda p: p)
+    # The running ``Engine`` (jobs, kill, introspection); ``None`` outside one.
+    engine: Any = None
+    # Shows a line to the user who runs the script (``!println``; the CLI prints it on stderr).
+    emit: Callable[[str], None] = field(default=lambda message: None)
+    # Registers a cleanup to run when the script ends, however it ends (e.g. ``!cache T script``).
+    at_script_end: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
 
 
 class ET(ABC):
@@ -62,3 +68,9 @@ class ET(ABC):
     @abstractmethod
     def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
         """Run the ET over ``table`` (``None`` for ``command``); return the output table, if any."""
+
+    def register(self, ctx: ETContext, path: str, function: str, options: dict[str, str]) -> None:
+        """``register NAME.`PATH` as FUNCTION``: make a SQL function; ETs that can, override this."""
+        from byzer_engine.lang.errors import ByzerError
+
+        raise ByzerError(f"ET '{self.name}' cannot be registered as a function")

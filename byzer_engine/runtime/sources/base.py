@@ -26,10 +26,14 @@ class SourceContext:
     connections: dict[str, dict[str, str]]  # connect alias -> options
     config: Any
     resolve_path: Any  # Callable[[str], str]
+    # The running ``Engine`` (introspection sources list its ETs and jobs); ``None`` outside one.
+    engine: Any = None
 
 
 class DataSource(ABC):
     name: ClassVar[str] = ""
+    # One line for ``load _mlsql_.`datasources` ``.
+    doc: ClassVar[str] = ""
     # Whether PATH is a file-system path to resolve against the owner's home.
     path_is_file: ClassVar[bool] = True
 

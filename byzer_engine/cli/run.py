@@ -1,0 +1,239 @@
+"""``byzer run FILE``: runs a script on an embedded engine (or a server) and prints its last table.
+
+Relative paths in the script resolve against the current directory: the CLI makes it the home of
+the script's owner. Syntax errors exit 2, runtime errors exit 1, both as ``FILE:LINE:COL: error: ...``
+on stderr with the line and a caret; Spark's own logs stay in its log file unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from byzer_engine.cli import app
+from byzer_engine.lang.errors import ByzerError, ByzerSyntaxError, Position
+
+if TYPE_CHECKING:
+    from byzer_engine.runtime import Engine
+
+EXIT_RUNTIME_ERROR = 1
+EXIT_SYNTAX_ERROR = 2
+COMMAND_LINE_FILE = "<-e>"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def parse_vars(pairs: list[str]) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"--var expects KEY=VALUE, got {pair!r}", param_hint="--var")
+        variables[key.strip()] = value
+    return variables
+
+
+def _read_script(file: Path | None, execute: str | None) -> tuple[str, str]:
+    if execute is not None and file is not None:
+        raise typer.BadParameter("give a FILE or -e SCRIPT, not both")
+    if execute is not None:
+        return execute, COMMAND_LINE_FILE
+    if file is None:
+        raise typer.BadParameter("give a script FILE or -e SCRIPT")
+    try:
+        return file.read_text(encoding="utf-8"), str(file)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {file}: {exc.strerror}") from exc
+
+
+# -- output ---------------------------------------------------------------------------------------------
+def _columns(rows: list[dict[str, Any]], schema: dict[str, Any]) -> list[str]:
+    names = [str(f["name"]) for f in schema.get("fields", [])]
+    for row in rows:
+        names.extend(k for k in row if k not in names)
+    return names
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def print_rows(rows: list[dict[str, Any]], schema: dict[str, Any], output_format: str) -> None:
+    if output_format == "json":
+        # Exactly what POST /run/script returns.
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return
+    columns = _columns(rows, schema)
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        if columns:
+            writer.writerow(columns)
+        writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+        return
+    if not columns:
+        _stderr("(the script's last statement made no table)")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=True, header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) if row.get(c) is not None else "[dim]null[/dim]" for c in columns))
+    Console(soft_wrap=False).print(table)
+    _stderr(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+class SparkProgress:
+    """A progress line on stderr (when it is a terminal) for scripts that run more than a moment."""
+
+    DELAY_S = 2.0
+    POLL_S = 0.5
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="byzer-progress", daemon=True)
+
+    def __enter__(self) -> SparkProgress:
+        if sys.stderr.isatty():
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+
+    def _watch(self) -> None:
+        from rich.console import Console
+
+        if self._stop.wait(self.DELAY_S):
+            return
+        started = time.monotonic() - self.DELAY_S
+        with Console(stderr=True).status("Spark: starting", spinner="dots") as status:
+            while not self._stop.wait(self.POLL_S):
+                jobs = self.engine.running_jobs()
+                progress = jobs[0].progress if jobs else "0/0"
+                done, _, total = progress.partition("/")
+                elapsed = time.monotonic() - started
+                status.update(f"Spark: {done}/{total} tasks done ({elapsed:.0f}s)")
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _report(error: ByzerError, debug: bool) -> int:
+    _stderr(error.render())
+    if debug and error.__cause__ is not None:
+        _stderr("".join(traceback.format_exception(error.__cause__)))
+    return EXIT_SYNTAX_ERROR if isinstance(error, ByzerSyntaxError) else EXIT_RUNTIME_ERROR
+
+
+def _with_file(error: ByzerError, text: str, file: str) -> ByzerError:
+    """Errors from a server name no file: point them into this one."""
+    position = error.position
+    if position is not None and position.file in {"<script>", ""}:
+        lines = text.splitlines()
+        line_text = position.line_text or (lines[position.line - 1] if 0 < position.line <= len(lines) else "")
+        error.position = Position(file, position.line, position.column, line_text)
+    return error
+
+
+def _check_syntax(text: str, file: str) -> None:
+    """Parses before any JVM starts, so a typo is reported at once."""
+    from byzer_engine import lang
+
+    project_root = str(Path(file).resolve().parent) if file != COMMAND_LINE_FILE else os.getcwd()
+    lang.parse_script(text, file=file, project_root=project_root)
+
+
+def _run_local(
+    text: str, file: str, variables: dict[str, str], owner: str, master: str | None, debug: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from byzer_engine.runtime import Engine, EngineConfig
+
+    config = EngineConfig.load(spark_master=master, log_to_console=debug or None)
+    homes = {**config.owner_homes, owner: os.getcwd()}
+    config = dataclasses.replace(config, owner_homes=homes)
+    engine = Engine(config)
+    try:
+        with SparkProgress(engine):
+            result = engine.run_script(text, owner=owner, variables=variables, file=file, on_message=_stderr)
+        return result.rows, result.schema
+    finally:
+        engine.close()
+
+
+def _run_remote(
+    text: str, variables: dict[str, str], owner: str, server: str, token: str | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from byzer_engine.client import Byzer
+
+    with Byzer(server, token=token) as client:
+        return client.run_with_schema(text, owner=owner, variables=variables)
+
+
+@app.command("run")
+def run_command(
+    file: Annotated[Path | None, typer.Argument(help="The script to run.", show_default=False)] = None,
+    execute: Annotated[
+        str | None, typer.Option("-e", "--execute", help="Run this script text instead of a file.")
+    ] = None,
+    var: Annotated[list[str] | None, typer.Option("--var", help="Set a variable: KEY=VALUE (repeatable).")] = None,
+    owner: Annotated[str, typer.Option(help="Who runs the script (home folder, session).")] = "admin",
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="How to print the last table.")
+    ] = OutputFormat.table,
+    master: Annotated[
+        str | None, typer.Option(help="Spark master: local[*], spark://host:7077, sc://host:15002 ...")
+    ] = None,
+    server: Annotated[str | None, typer.Option(help="Run on a byzer server at this URL instead.")] = None,
+    token: Annotated[str | None, typer.Option(help="The server's token (or BYZER_TOKEN).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show Spark's log and stack traces.")] = False,
+) -> None:
+    """Run a Byzer script and print its last table."""
+    text, file_name = _read_script(file, execute)
+    variables = parse_vars(var or [])
+    try:
+        if server:
+            rows, schema = _run_remote(text, variables, owner, server, token or os.environ.get("BYZER_TOKEN"))
+        else:
+            _check_syntax(text, file_name)
+            rows, schema = _run_local(text, file_name, variables, owner, master, debug)
+    except ByzerError as error:
+        raise typer.Exit(_report(_with_file(error, text, file_name), debug)) from None
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # an engine fault, not the script's: say so plainly
+        if debug:
+            traceback.print_exc()
+        _stderr(f"{file_name}: error: internal error: {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_RUNTIME_ERROR) from None
+    print_rows(rows, schema, output_format.value)

@@ -1,0 +1,91 @@
+"""``byzer serve``: the HTTP server (Byzer's API and OpenAI-compatible routes) over one Engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from typing import Annotated
+
+import typer
+
+from byzer_engine.cli import app
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _any_path_configured(config_file: str | None) -> bool:
+    """Whether allow_any_path was set outside the flags (env or config file); the server's default
+    differs from the engine's (False: owners stay inside their home) only when nobody said otherwise."""
+    if "BYZER_ALLOW_ANY_PATH" in os.environ:
+        return True
+    path = config_file or os.environ.get("BYZER_CONFIG")
+    if not path:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False  # EngineConfig.load reports it
+    return "allow_any_path" in data or "allow_any_path" in data.get("engine", {})
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes the server.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9003,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Require 'Authorization: Bearer TOKEN' on every route but health (or BYZER_TOKEN)."
+        ),
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option(help="Spark master: local[*], spark://host:7077, sc://host:15002 ...")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster for models (default: embedded).")
+    ] = None,
+    data_root: Annotated[
+        str | None, typer.Option("--data-root", help="Folder holding the owners' homes.")
+    ] = None,
+    config: Annotated[str | None, typer.Option(help="TOML config file (or BYZER_CONFIG).")] = None,
+    allow_shell: Annotated[
+        bool, typer.Option("--allow-shell", help='Allow set ... where type="shell".')
+    ] = False,
+    allow_any_path: Annotated[
+        bool,
+        typer.Option("--allow-any-path", help="Let owners read and write outside their home folder."),
+    ] = False,
+    threads: Annotated[int, typer.Option(help="Scripts that may run at the same time.", min=1)] = 32,
+    log_level: Annotated[str, typer.Option("--log-level", help="Server log level.")] = "info",
+) -> None:
+    """Serve Byzer's HTTP API (POST /run/script ...) and OpenAI-compatible routes (/v1/...)."""
+    import uvicorn
+
+    from byzer_engine.lang.errors import ByzerError
+    from byzer_engine.runtime import EngineConfig
+    from byzer_engine.server import ServerSettings, create_app
+
+    try:
+        engine_config = EngineConfig.load(
+            config,
+            spark_master=master,
+            ray_address=ray_address,
+            data_root=data_root,
+            allow_shell=True if allow_shell else None,
+            allow_any_path=True if allow_any_path else None,
+            token=token,
+        )
+    except ByzerError as exc:
+        typer.echo(exc.render(), err=True)
+        raise typer.Exit(2) from None
+    if not allow_any_path and not _any_path_configured(config):
+        engine_config = dataclasses.replace(engine_config, allow_any_path=False)
+    if host not in _LOOPBACK and not engine_config.token:
+        typer.echo(
+            f"warning: serving on {host} without a token: anyone who can reach it can run scripts", err=True
+        )
+    application = create_app(engine_config, settings=ServerSettings(worker_threads=threads))
+    typer.echo(f"byzer serve: http://{host}:{port}  (API docs: /docs; data root: {engine_config.data_root})")
+    uvicorn.run(application, host=host, port=port, log_level=log_level.lower())

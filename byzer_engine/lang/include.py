@@ -1,0 +1,95 @@
+"""``include local.`path`;`` and ``include project.`path`;``: splice other script files in before running.
+
+Each included file is parsed on its own, so its statements (and any syntax error in it) carry its own
+file name and line numbers. ``local`` paths are relative to the including file's folder, ``project``
+paths to the project root; the ``.byzer`` / ``.mlsql`` extension may be left out. Includes nest, and a
+file that includes itself again (directly or not) is reported as a cycle.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from byzer_engine.lang.errors import ByzerIncludeError
+from byzer_engine.lang.parser import parse_source
+from byzer_engine.lang.source import Source
+from byzer_engine.lang.statements import Include, SetVar, Statement
+from byzer_engine.lang.templating import render
+
+INCLUDE_TYPES = ("local", "project")
+EXTENSIONS = ("", ".byzer", ".mlsql")
+
+
+def parse_with_includes(
+    text: str, *, file: str, project_root: str | None, skip_include: bool = False
+) -> list[Statement]:
+    source = Source(text, file)
+    if skip_include:
+        return parse_source(source)
+    root = project_root if project_root is not None else _default_root(file)
+    stack = (os.path.realpath(file),) if os.path.isfile(file) else ()
+    return _expand(source, root, stack)
+
+
+def _default_root(file: str) -> str:
+    folder = os.path.dirname(file)
+    return folder if folder and os.path.isdir(folder) else os.getcwd()
+
+
+def _expand(source: Source, root: str, stack: tuple[str, ...]) -> list[Statement]:
+    statements: list[Statement] = []
+    variables: dict[str, str] = {}
+    for statement in parse_source(source):
+        if isinstance(statement, SetVar) and (
+            statement.set_type == "text"
+            or (statement.set_type == "defaultParam" and statement.key not in variables)
+        ):
+            # Include paths may use variables set above them (`include local.`${lib}/common`;`).
+            variables[statement.key] = render(statement.value, variables)
+        if not isinstance(statement, Include):
+            statements.append(statement)
+            continue
+        path = _resolve(statement, source.file, root, variables)
+        real = os.path.realpath(path)
+        if real in stack:
+            chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(real)])
+            raise ByzerIncludeError(f"include cycle: {chain}", statement.span.position())
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ByzerIncludeError(
+                f"cannot read included file {path}: {error}", statement.span.position()
+            ) from None
+        statements.extend(_expand(Source(text, path), root, (*stack, real)))
+    return statements
+
+
+def _resolve(statement: Include, including_file: str, root: str, variables: Mapping[str, str]) -> str:
+    kind = statement.type.lower()
+    if kind not in INCLUDE_TYPES:
+        raise ByzerIncludeError(
+            f"unknown include type '{statement.type}' (supported: {', '.join(INCLUDE_TYPES)})",
+            statement.span.position(),
+        )
+    path = render(statement.path, variables) if "$" in statement.path else statement.path
+    if not path:
+        raise ByzerIncludeError(
+            "include needs a path, e.g. include local.`lib/common`", statement.span.position()
+        )
+    if os.path.isabs(path):
+        base = ""
+    elif kind == "local" and os.path.isfile(including_file):
+        base = os.path.dirname(including_file)
+    else:
+        base = root
+    candidate = os.path.normpath(os.path.join(base, path)) if base else os.path.normpath(path)
+    for extension in EXTENSIONS:
+        if os.path.isfile(candidate + extension):
+            return candidate + extension
+    raise ByzerIncludeError(
+        f"cannot include {statement.type}.`{statement.path}`: no file {candidate} "
+        f"(also tried {candidate}.byzer and {candidate}.mlsql)",
+        statement.span.position(),
+    )

@@ -1,0 +1,368 @@
+"""Checks on the SQL inside ``select`` and raw SQL statements, and the tables that SQL reads.
+
+Spark is the authority on what is valid. sqlglot (Spark dialect) finds the tables a query reads, but it
+cannot parse every valid Spark query (``LATERAL VIEW``, ``TRANSFORM ... USING``, some hints), so a
+failure of sqlglot alone never rejects a statement. A body is rejected only when it is broken for
+certain: unbalanced brackets, an empty list item (``a,, b``) or a query that stops right after a word or
+operator that needs more (``join t on``, ``where a =``, ``group by``). Each rule here was checked
+against Spark's own parser. Bodies with template syntax (``${...}``, ``#foreach``) are not checked:
+the runtime re-parses them once rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from byzer_engine.lang.source import Source
+from byzer_engine.lang.tokens import BACKQUOTED, HINT, PUNCT, WORD, Token
+
+# sqlglot logs a warning for every statement it falls back on; those are not the user's concern.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+TEMPLATE_SYNTAX = re.compile(r"\$\{|\$!?\{?[A-Za-z_]|#\{?(?:set|if|elseif|else|end|foreach)\b")
+
+# Spark's strict keywords: never an identifier, so a query cannot end on one.
+_STRICT_ENDINGS = frozenset(
+    [
+        "on",
+        "join",
+        "union",
+        "intersect",
+        "except",
+        "minus",
+        "cross",
+        "left",
+        "right",
+        "full",
+        "inner",
+        "natural",
+        "semi",
+        "anti",
+        "lateral",
+        "using",
+    ]
+)
+_SET_OPERATORS = frozenset(("union", "intersect", "except", "minus"))
+_BY_OWNERS = frozenset(("group", "order", "sort", "cluster", "distribute", "partition"))
+# Words that need an operand when they end a WHERE / HAVING / ON condition.
+_CONDITION_ENDINGS = frozenset(
+    [
+        "and",
+        "or",
+        "in",
+        "like",
+        "rlike",
+        "ilike",
+        "regexp",
+        "between",
+        "is",
+        "group",
+        "order",
+        "limit",
+        "having",
+    ]
+)
+_CONDITION_CLAUSES = frozenset(("where", "having", "on"))
+_CLAUSES = frozenset(
+    [
+        "select",
+        "from",
+        "where",
+        "having",
+        "on",
+        "group",
+        "order",
+        "limit",
+        "sort",
+        "cluster",
+        "distribute",
+        "window",
+        "union",
+        "intersect",
+        "except",
+        "minus",
+    ]
+)
+_OPERATOR_ENDINGS = frozenset(["=", "<", ">", "+", "-", "/", "%", "&", "|", "^", ",", ".", "!", "~", ":"])
+_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "["}
+_QUERY_WORDS = frozenset(("select", "from", "insert", "values", "table", "map", "reduce"))
+# For insert/create/drop/refresh: these cannot end the statement (``drop table``, ``create table x as``).
+_DDL_ENDINGS = frozenset(
+    ("table", "view", "database", "schema", "function", "into", "overwrite", "values", "as")
+)
+
+
+def has_template(sql: str) -> bool:
+    return TEMPLATE_SYNTAX.search(sql) is not None
+
+
+def check_and_read(
+    source: Source, tokens: list[Token], sql: str, *, raw_verb: str | None = None
+) -> tuple[str, ...]:
+    """Raise ``ByzerSyntaxError`` when ``tokens`` are surely not valid Spark SQL; return the tables read."""
+    significant = [t for t in tokens if t.kind != HINT]
+    if has_template(sql):
+        return scan_reads(significant)
+    _check_certain_errors(source, significant, raw_verb)
+    reads = sqlglot_reads(sql)
+    return scan_reads(significant) if reads is None else reads
+
+
+def _check_certain_errors(source: Source, tokens: list[Token], raw_verb: str | None) -> None:
+    stack: list[Token] = []
+    previous: Token | None = None
+    for token in tokens:
+        if token.kind == PUNCT:
+            text = token.text
+            if text in _OPENERS:
+                stack.append(token)
+            elif text in _CLOSERS:
+                if not stack or stack[-1].text != _CLOSERS[text]:
+                    raise source.error(
+                        f"unexpected '{text}' without a matching '{_CLOSERS[text]}'", token.start
+                    )
+                stack.pop()
+            if previous is not None and previous.kind == PUNCT:
+                if text in ",)" and previous.text == ",":
+                    raise source.error(
+                        "empty item in a list: unexpected ',' before '" + text + "'", previous.start
+                    )
+                if text == "," and previous.text == "(":
+                    raise source.error("empty item in a list: unexpected ',' after '('", token.start)
+            if (
+                text == ")"
+                and previous is not None
+                and previous.kind == WORD
+                and previous.text.lower() == "as"
+            ):
+                raise source.error("expected a name or type after 'as'", token.start)
+        previous = token
+    if stack:
+        opener = stack[-1]
+        raise source.error(
+            f"'{opener.text}' is never closed", opener.start, expected=f"'{_OPENERS[opener.text]}'"
+        )
+    if not tokens:
+        return
+    _check_ending(source, tokens, raw_verb)
+
+
+def _check_ending(source: Source, tokens: list[Token], raw_verb: str | None) -> None:
+    last = tokens[-1]
+    word = last.text.lower() if last.kind == WORD else ""
+    before = tokens[-2].text.lower() if len(tokens) > 1 and tokens[-2].kind == WORD else ""
+
+    def incomplete(what: str) -> None:
+        raise source.error(f"incomplete SQL: nothing follows {what}", last.start, expected="more SQL")
+
+    if last.kind == PUNCT and last.text in _OPERATOR_ENDINGS:
+        incomplete(f"'{last.text}'")
+    if word in _STRICT_ENDINGS:
+        incomplete(f"'{last.text}'")
+    if word in ("all", "distinct") and before in _SET_OPERATORS:
+        incomplete(f"'{tokens[-2].text} {last.text}'")
+    if word == "by" and before in _BY_OWNERS:
+        incomplete(f"'{tokens[-2].text} {last.text}'")
+    if len(tokens) == 1 and word == "select":
+        incomplete("'select'")
+    if word in _CONDITION_ENDINGS and _last_clause(tokens[:-1]) in _CONDITION_CLAUSES:
+        incomplete(f"'{last.text}'")
+    if word in ("then", "else") and _open_case(tokens):
+        incomplete(f"'{last.text}' in a CASE expression")
+    if tokens[0].kind == WORD and tokens[0].text.lower() == "with" and not _has_main_query(tokens):
+        raise source.error("a WITH clause must be followed by a query", last.start, expected="a query")
+    if raw_verb is not None and word in _DDL_ENDINGS and not any(_is_word(t, "select") for t in tokens):
+        incomplete(f"'{last.text}'")
+
+
+def _is_word(token: Token, word: str) -> bool:
+    return token.kind == WORD and token.text.lower() == word
+
+
+def _last_clause(tokens: list[Token]) -> str:
+    """The last clause keyword at the outermost level (``where``, ``on``, ``group`` ...)."""
+    depth = 0
+    clause = ""
+    for token in tokens:
+        if token.kind == PUNCT:
+            if token.text in _OPENERS:
+                depth += 1
+            elif token.text in _CLOSERS:
+                depth -= 1
+        elif depth == 0 and token.kind == WORD:
+            lowered = token.text.lower()
+            if lowered in _CLAUSES:
+                clause = lowered
+    return clause
+
+
+def _open_case(tokens: list[Token]) -> bool:
+    cases = sum(1 for t in tokens if _is_word(t, "case"))
+    ends = sum(1 for t in tokens if _is_word(t, "end"))
+    return cases > ends
+
+
+def _has_main_query(tokens: list[Token]) -> bool:
+    depth = 0
+    for token in tokens[1:]:
+        if token.kind == PUNCT:
+            if token.text in _OPENERS:
+                depth += 1
+            elif token.text in _CLOSERS:
+                depth -= 1
+        elif depth == 0 and token.kind == WORD and token.text.lower() in _QUERY_WORDS:
+            return True
+    return False
+
+
+# -- tables read --------------------------------------------------------------------------------
+@lru_cache(maxsize=16384)
+def sqlglot_reads(sql: str) -> tuple[str, ...] | None:
+    """Tables read by ``sql`` per sqlglot's Spark dialect, or None when sqlglot cannot parse it."""
+    try:
+        tree = sqlglot.parse_one(sql, read="spark")
+    except Exception:  # sqlglot raises several error types; any of them means "not understood"
+        return None
+    if isinstance(tree, exp.Command):
+        return None
+    if isinstance(tree, (exp.Insert, exp.Create, exp.Cache)):
+        source_query = tree.expression  # what is read; the target table is written, not read
+        return _tables(source_query, sql) if source_query is not None else ()
+    if isinstance(tree, exp.Query):
+        return _tables(tree, sql)
+    return ()
+
+
+def _tables(tree: Any, sql: str) -> tuple[str, ...]:
+    cte_names: set[str] = set()
+    tables: list[Any] = []
+    for node in tree.walk():  # one walk collects both
+        if isinstance(node, exp.Table):
+            tables.append(node)
+        elif isinstance(node, exp.CTE):
+            cte_names.add(node.alias_or_name.lower())
+    found: dict[str, int] = {}
+    lowered_sql = sql.lower()
+    for table in tables:
+        name = table.name
+        if not name or not isinstance(table.this, exp.Identifier):
+            continue  # a table function such as range(10)
+        if not table.db and name.lower() in cte_names:
+            continue
+        full = ".".join(part.name for part in table.parts)
+        if full not in found:
+            where = lowered_sql.find(name.lower())
+            found[full] = where if where >= 0 else len(sql)
+    return tuple(sorted(found, key=found.__getitem__))
+
+
+_FROM_WORDS = frozenset(("from", "join"))
+_NOT_TABLE = frozenset(
+    [
+        "select",
+        "lateral",
+        "values",
+        "where",
+        "group",
+        "order",
+        "limit",
+        "having",
+        "on",
+        "using",
+        "union",
+        "join",
+        "left",
+        "right",
+        "inner",
+        "full",
+        "cross",
+        "natural",
+        "semi",
+        "anti",
+        "as",
+        "window",
+        "sort",
+        "cluster",
+        "distribute",
+    ]
+)
+
+
+def scan_reads(tokens: list[Token]) -> tuple[str, ...]:
+    """Best-effort tables after FROM / JOIN (and comma lists after FROM), for SQL sqlglot cannot read."""
+    ctes = _cte_names(tokens)
+    reads: list[str] = []
+    index = 0
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        index += 1
+        if token.kind != WORD or token.text.lower() not in _FROM_WORDS:
+            continue
+        in_from = token.text.lower() == "from"
+        while index < count:
+            name, index = _table_name(tokens, index)
+            if name and name.lower() not in ctes and name not in reads:
+                reads.append(name)
+            if not in_from:
+                break
+            # skip an alias, then continue on a comma
+            if index < count and tokens[index].kind == WORD and _is_word(tokens[index], "as"):
+                index += 1
+            if (
+                index < count
+                and tokens[index].kind in (WORD, BACKQUOTED)
+                and tokens[index].text.lower() not in _NOT_TABLE
+            ):
+                index += 1
+            if index < count and tokens[index].kind == PUNCT and tokens[index].text == ",":
+                index += 1
+                continue
+            break
+    return tuple(reads)
+
+
+def _table_name(tokens: list[Token], index: int) -> tuple[str, int]:
+    parts: list[str] = []
+    count = len(tokens)
+    while index < count:
+        token = tokens[index]
+        if token.kind == WORD and not parts and token.text.lower() in _NOT_TABLE:
+            return "", index
+        if token.kind == WORD:
+            parts.append(token.text)
+        elif token.kind == BACKQUOTED:
+            parts.append(token.text[1:-1].replace("``", "`"))
+        else:
+            return "", index
+        index += 1
+        if index < count and tokens[index].kind == PUNCT and tokens[index].text == ".":
+            index += 1
+            continue
+        break
+    if index < count and tokens[index].kind == PUNCT and tokens[index].text == "(":
+        return "", index  # a table function
+    return ".".join(parts), index
+
+
+def _cte_names(tokens: list[Token]) -> set[str]:
+    names: set[str] = set()
+    for i in range(len(tokens) - 3):
+        first, second, third = tokens[i + 1], tokens[i + 2], tokens[i + 3]
+        opener = tokens[i]
+        if (
+            (_is_word(opener, "with") or (opener.kind == PUNCT and opener.text == ","))
+            and first.kind in (WORD, BACKQUOTED)
+            and _is_word(second, "as")
+            and third.kind == PUNCT
+            and third.text == "("
+        ):
+            names.add(first.text.strip("`").lower())
+    return names

@@ -1,0 +1,64 @@
+"""What every backend is: ``generate(batch of requests) -> batch of responses`` (+ ``stream``, ``embed``).
+
+A backend lives inside one Ray worker actor and holds one model replica (or one connection to a hosted
+model). It answers every request of a batch: a request that fails on its own gets an error response,
+never an exception, so one bad row cannot fail the others.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from byzer_engine.llm.requests import LLMRequest, error_response
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """Everything a worker needs to build its backend; plain data, so it crosses to Ray unchanged."""
+
+    backend: str
+    model_type: str
+    model_dir: str | None = None
+    gguf_file: str | None = None
+    model_name: str = ""
+    # backend.* keys of the deploy, without the prefix (engine arguments of the backend).
+    options: Mapping[str, str] = field(default_factory=dict)
+    # saas.* keys of the deploy, without the prefix.
+    saas: Mapping[str, str] = field(default_factory=dict)
+    num_gpus: float = 0.0
+    num_cpus: float = 1.0
+    # Worker threads for torch on a CPU (None: the machine's cores shared by the pool's workers).
+    threads: int | None = None
+    # Other deploy keys a backend may use (e.g. the QA backend's embeddingFunc and chatFunc).
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        return self.options.get(key, default)
+
+
+class Backend(ABC):
+    name: ClassVar[str] = ""
+
+    @abstractmethod
+    def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
+        """One response per request, in order."""
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Text deltas of one chat request; backends that can stream token by token override this."""
+        (response,) = self.generate([request])
+        if "error" in response:
+            raise RuntimeError(str(response["error"]))
+        yield str(response["output"])
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def close(self) -> None:
+        """Release the model (GPU memory, connections)."""
+
+
+def fail_all(requests: list[LLMRequest], message: str) -> list[dict[str, Any]]:
+    return [error_response(r.raw, message) for r in requests]

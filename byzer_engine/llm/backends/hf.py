@@ -1,0 +1,269 @@
+"""The transformers backend: batched ``generate`` with left padding and the model's chat template.
+
+Requests are grouped by their generation settings (one ``generate`` call takes one set), sorted by
+prompt length so a batch pads little, and run ``backend.batch_size`` at a time (default 8). Greedy
+decoding unless a temperature above 0 is asked for. A batch that fails is retried one request at a
+time, so only the offending request gets an error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from byzer_engine.llm.backends.base import Backend, BackendConfig
+from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
+from byzer_engine.llm.model_loader import load_model_and_tokenizer
+from byzer_engine.llm.packaged import ModelLocation, default_model
+from byzer_engine.llm.requests import (
+    LLMRequest,
+    RequestError,
+    Sampling,
+    chat_response,
+    embedding_response,
+    error_response,
+    truncate_at_stop,
+)
+
+DEFAULT_BATCH_SIZE = 8
+
+
+def model_location(config: BackendConfig) -> ModelLocation:
+    if config.model_dir:
+        return ModelLocation(config.model_dir, config.gguf_file)
+    return default_model()
+
+
+class _Prompt:
+    __slots__ = ("ids", "index", "request")
+
+    def __init__(self, index: int, request: LLMRequest, ids: list[int]) -> None:
+        self.index = index
+        self.request = request
+        self.ids = ids
+
+
+class TransformersBackend(Backend):
+    name = "transformers"
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.device = pick_device(config.num_gpus)
+        set_cpu_threads(self.device, config.threads)
+        location = model_location(config)
+        self.model_name = config.model_name or location.name
+        self.model, self.tokenizer = load_model_and_tokenizer(location, device=self.device, merge_adapter=True)
+        self.tokenizer.padding_side = "left"
+        self.batch_size = max(1, int(config.option("batch_size", str(DEFAULT_BATCH_SIZE)) or DEFAULT_BATCH_SIZE))
+        self.context = _context_length(self.model, self.tokenizer)
+        self.eos_ids = _eos_ids(self.model, self.tokenizer)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": self.model_name,
+            "device": self.device,
+            "context": self.context,
+            "batch_size": self.batch_size,
+        }
+
+    # -- prompts ---------------------------------------------------------------------------------
+    def prompt_text(self, request: LLMRequest) -> str:
+        messages = request.messages()
+        if getattr(self.tokenizer, "chat_template", None):
+            text: str = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return text
+        # A base model without a chat template: a plain transcript ending where the answer goes.
+        lines = [f"{m['role']}: {m['content']}" for m in messages]
+        return "\n".join([*lines, "assistant:"])
+
+    def encode(self, index: int, request: LLMRequest) -> _Prompt:
+        ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
+        if len(ids) >= self.context:
+            raise RequestError(
+                f"the prompt has {len(ids)} tokens, more than the model's context of {self.context} tokens"
+            )
+        return _Prompt(index, request, ids)
+
+    # -- generate ----------------------------------------------------------------------------------
+    def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
+        responses: list[dict[str, Any] | None] = [None] * len(requests)
+        groups: dict[Sampling, list[_Prompt]] = defaultdict(list)
+        embeds: list[int] = []
+        for index, request in enumerate(requests):
+            if request.embedding:
+                embeds.append(index)
+                continue
+            try:
+                prompt = self.encode(index, request)
+            except RequestError as exc:
+                responses[index] = error_response(request.raw, str(exc))
+                continue
+            groups[request.sampling].append(prompt)
+        for sampling, prompts in groups.items():
+            prompts.sort(key=lambda p: len(p.ids))
+            for start in range(0, len(prompts), self.batch_size):
+                chunk = prompts[start : start + self.batch_size]
+                for prompt, response in zip(chunk, self._generate_isolated(chunk, sampling), strict=True):
+                    responses[prompt.index] = response
+        for index, response in zip(embeds, self.embed([requests[i] for i in embeds]), strict=True):
+            responses[index] = response
+        return [r if r is not None else error_response({}, "no response") for r in responses]
+
+    def _generate_isolated(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
+        try:
+            return self._generate_chunk(chunk, sampling)
+        except Exception as exc:
+            if len(chunk) == 1:
+                return [error_response(chunk[0].request.raw, f"generation failed: {exc}")]
+            return [r for p in chunk for r in self._generate_isolated([p], sampling)]
+
+    def _generate_kwargs(self, sampling: Sampling, longest_prompt: int) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max(1, min(sampling.max_new_tokens, self.context - longest_prompt)),
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": sorted(self.eos_ids) or None,
+            "do_sample": not sampling.greedy,
+        }
+        if sampling.greedy:
+            # The model's generation_config may carry sampling defaults; greedy must not see them.
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        else:
+            kwargs["temperature"] = sampling.temperature
+            if sampling.top_p is not None:
+                kwargs["top_p"] = sampling.top_p
+            if sampling.top_k is not None:
+                kwargs["top_k"] = sampling.top_k
+        if sampling.stop:
+            kwargs["stop_strings"] = list(sampling.stop)
+            kwargs["tokenizer"] = self.tokenizer
+        kwargs.update(dict(sampling.extra))
+        return kwargs
+
+    def _generate_chunk(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
+        import torch
+
+        batch = self.tokenizer.pad({"input_ids": [p.ids for p in chunk]}, padding=True, return_tensors="pt")
+        input_ids = batch["input_ids"].to(self.device)
+        attention_mask = batch["attention_mask"].to(self.device)
+        kwargs = self._generate_kwargs(sampling, max(len(p.ids) for p in chunk))
+        started = time.perf_counter()
+        with torch.inference_mode():
+            sequences = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+        elapsed = time.perf_counter() - started
+        new_tokens = sequences[:, input_ids.shape[1] :].tolist()
+        responses = []
+        for prompt, tokens in zip(chunk, new_tokens, strict=True):
+            ended = next((i for i, t in enumerate(tokens) if t in self.eos_ids), None)
+            kept = tokens if ended is None else tokens[:ended]
+            text = self.tokenizer.decode(kept, skip_special_tokens=True)
+            text, stopped = truncate_at_stop(text, sampling.stop)
+            metadata = {
+                "input_tokens": len(prompt.ids),
+                "output_tokens": len(kept),
+                "finish_reason": "stop" if ended is not None or stopped else "length",
+                "generation_time_s": round(elapsed, 4),
+                "batch_size": len(chunk),
+                "model": self.model_name,
+                "backend": self.name,
+            }
+            responses.append(chat_response(prompt.request, text.strip(), metadata))
+        return responses
+
+    # -- stream ------------------------------------------------------------------------------------
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        prompt = self.encode(0, request)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        kwargs = self._generate_kwargs(request.sampling, len(prompt.ids))
+        input_ids = torch.tensor([prompt.ids], device=self.device)
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(
+                        input_ids=input_ids,
+                        attention_mask=torch.ones_like(input_ids),
+                        streamer=streamer,
+                        **kwargs,
+                    )
+            except BaseException as exc:
+                failure.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        yield from _cut_stream(streamer, request.sampling.stop)
+        thread.join()
+        if failure:
+            raise RuntimeError(f"generation failed: {failure[0]}")
+
+    # -- embed -------------------------------------------------------------------------------------
+    def embed(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
+        """Mean-pooled, L2-normalised last hidden states: a usable vector from any causal LM."""
+        if not requests:
+            return []
+        import torch
+
+        texts = [r.instruction for r in requests]
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.context, return_tensors="pt")
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        with torch.inference_mode():
+            hidden = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+        vectors = torch.nn.functional.normalize(pooled.float(), dim=-1).tolist()
+        counts = batch["attention_mask"].sum(dim=1).tolist()
+        return [
+            embedding_response(r, v, {"input_tokens": int(n), "dim": len(v), "model": self.model_name})
+            for r, v, n in zip(requests, vectors, counts, strict=True)
+        ]
+
+
+def _cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:
+    """Yield deltas, holding back just enough text to cut the stream at a stop sequence."""
+    if not stops:
+        yield from (d for d in deltas if d)
+        return
+    hold = max(len(s) for s in stops) - 1
+    text, sent = "", 0
+    for delta in deltas:
+        text += delta
+        cut, stopped = truncate_at_stop(text, stops)
+        if stopped:
+            if len(cut) > sent:
+                yield cut[sent:]
+            return
+        safe = max(sent, len(text) - hold)
+        if safe > sent:
+            yield text[sent:safe]
+            sent = safe
+    if len(text) > sent:
+        yield text[sent:]
+
+
+def _context_length(model: Any, tokenizer: Any) -> int:
+    config = getattr(model, "config", None)
+    for attr in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", 0)
+    return limit if isinstance(limit, int) and 0 < limit < 1_000_000 else 2048
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif isinstance(configured, list):
+        ids.update(i for i in configured if isinstance(i, int))
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    return ids

@@ -1,0 +1,186 @@
+"""``run command as LLM.`` where action="infer" and ...``: deploy a pool and register its SQL function.
+
+Setup keys (``!byzerllm setup``) and the deploy's own options decide the pool; the model starts on Ray
+(or a running pool with the same settings is kept, or ``reconnect="true"`` only re-registers an
+existing one); then the function and the helper functions are registered in the owner's Spark session.
+The statement's result is a one-row table describing the deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.llm.backends.base import BackendConfig
+from byzer_engine.llm.deploy_options import DeployOptions, parse_deploy_options
+from byzer_engine.llm.packaged import DEFAULT_MODEL_NAME, ModelLocation, resolve_model
+from byzer_engine.llm.settings import Resolved, current, resolve
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from byzer_engine.llm.pool.spec import PoolSpec
+    from byzer_engine.runtime.ets.base import ETContext
+
+RESULT_COLUMNS = (
+    ("udfName", "string"),
+    ("status", "string"),
+    ("backend", "string"),
+    ("pretrainedModelType", "string"),
+    ("model", "string"),
+    ("workers", "int"),
+    ("num_gpus", "double"),
+    ("num_cpus", "double"),
+    ("load_balance", "string"),
+    ("ray_address", "string"),
+)
+
+
+def _backend_name(deploy: DeployOptions, settings: Resolved) -> str:
+    if deploy.kind == "saas":
+        return "saas/openai"
+    if deploy.kind == "qa":
+        return "qa"
+    if deploy.kind == "embedding":
+        return "embedding"
+    if settings.infer_backend == "saas":
+        raise ByzerError(
+            f'infer_backend=saas needs a saas/* pretrainedModelType (got "{deploy.model_type}"); '
+            'run !byzerllm setup "infer_backend=transformers"; for a local model'
+        )
+    return "vllm" if settings.infer_backend in ("vllm", "ray/vllm") else "transformers"
+
+
+def _location(ctx: ETContext, deploy: DeployOptions, remote_cluster: bool) -> ModelLocation | None:
+    """The model to load (None: the packaged default, resolved by each worker)."""
+    if deploy.kind in ("saas", "qa") or not deploy.local_model_dir:
+        return None
+    raw = deploy.local_model_dir
+    path = raw if Path(raw).expanduser().is_absolute() else ctx.resolve_path(raw)
+    if remote_cluster and not Path(path).exists():
+        return ModelLocation(path)  # only the cluster's workers can see it
+    return resolve_model(path)
+
+
+def _gpus(settings: Resolved, backend: str) -> float:
+    import ray
+
+    if backend in ("saas/openai", "qa"):
+        return 0.0
+    if settings.num_gpus is not None:
+        gpus = settings.num_gpus
+    else:
+        gpus = 1.0 if ray.cluster_resources().get("GPU", 0.0) >= 1 else 0.0
+    if backend == "vllm" and gpus <= 0:
+        raise ByzerError('infer_backend=vllm runs on a GPU: set !byzerllm setup "num_gpus=1"; (or a fraction)')
+    return gpus
+
+
+def _threads(deploy: DeployOptions, settings: Resolved, remote_cluster: bool) -> int | None:
+    """Torch threads per CPU worker: its reserved CPUs, else an even share of this machine's cores."""
+    if "threads" in deploy.backend:
+        return max(1, int(deploy.backend["threads"]))
+    if settings.num_cpus is not None and settings.num_cpus >= 1:
+        return int(settings.num_cpus)
+    if remote_cluster:
+        return None
+    return max(1, (os.cpu_count() or 1) // settings.workers)
+
+
+def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote_cluster: bool) -> PoolSpec:
+    from byzer_engine.llm.pool.spec import PoolSpec
+
+    backend = _backend_name(deploy, settings)
+    location = _location(ctx, deploy, remote_cluster)
+    io_bound = backend in ("saas/openai", "qa")
+    num_cpus = settings.num_cpus if settings.num_cpus is not None else (0.0 if io_bound else 1.0)
+    if location is not None:
+        model_name = location.name
+    elif backend == "saas/openai":
+        model_name = deploy.saas.get("model", "")
+    elif backend == "qa":
+        model_name = f"qa({deploy.chat_func} + {deploy.embedding_func})"
+    else:
+        model_name = DEFAULT_MODEL_NAME
+    extra: dict[str, str] = {}
+    if backend == "qa":
+        from byzer_engine.llm.qa.index import export_index
+
+        extra = {
+            "embeddingFunc": str(deploy.embedding_func),
+            "chatFunc": str(deploy.chat_func),
+            "index_path": export_index(ctx, deploy.model_table, deploy.udf_name),
+        }
+    config = BackendConfig(
+        backend=backend,
+        model_type=deploy.model_type,
+        model_dir=location.directory if location else None,
+        gguf_file=location.gguf_file if location else None,
+        model_name=model_name,
+        options=dict(deploy.backend),
+        saas=dict(deploy.saas),
+        num_gpus=_gpus(settings, backend),
+        num_cpus=num_cpus,
+        threads=None if io_bound else _threads(deploy, settings, remote_cluster),
+        extra=extra,
+    )
+    return PoolSpec(
+        name=deploy.udf_name,
+        backend=config,
+        workers=settings.workers,
+        worker_max_concurrency=settings.worker_max_concurrency,
+        load_balance=settings.load_balance,
+        resources=dict(settings.resources),
+        owner=ctx.owner,
+    )
+
+
+def _result(ctx: ETContext, info: dict[str, Any], status: str, address: str) -> DataFrame:
+    row = (
+        info.get("name", ""),
+        status,
+        info.get("backend", ""),
+        info.get("model_type", ""),
+        info.get("model", ""),
+        int(info.get("workers", 0)),
+        float(info.get("num_gpus", 0.0)),
+        float(info.get("num_cpus", 0.0)),
+        info.get("load_balance", ""),
+        address,
+    )
+    schema = ", ".join(f"`{name}` {kind}" for name, kind in RESULT_COLUMNS)
+    return ctx.spark.createDataFrame([row], schema)
+
+
+def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
+    from byzer_engine.llm.pool import client
+    from byzer_engine.llm.ray_runtime import ADDRESS_ENV, ensure_ray
+    from byzer_engine.llm.sql_functions import register_helpers
+    from byzer_engine.llm.udf import UdfTarget, register_udf
+
+    deploy = parse_deploy_options(options)
+    settings = resolve(current(ctx.owner_state), options)
+    requested = settings.ray_address or getattr(ctx.config, "ray_address", None) or os.environ.get(ADDRESS_ENV)
+    address = ensure_ray(requested)
+    remote_cluster = bool(requested) and not requested.startswith(("127.", "localhost"))
+    if deploy.reconnect:
+        info = client.describe(deploy.udf_name)
+        if info is None:
+            raise ByzerError(
+                f"reconnect=\"true\" but no model is deployed as '{deploy.udf_name}' on the Ray at {address}; "
+                'deploy it first (reconnect="false")'
+            )
+        status = "reconnected"
+    else:
+        info, status = client.deploy(build_spec(ctx, deploy, settings, remote_cluster))
+    target = UdfTarget(
+        name=deploy.udf_name,
+        ray_address=address,
+        timeout_s=settings.timeout_s,
+        fail_on_error=deploy.fail_on_error,
+    )
+    register_udf(ctx.spark, target)
+    register_helpers(ctx.spark)
+    return _result(ctx, info, status, address)

@@ -1,0 +1,271 @@
+"""The master actor of one pool: the named, detached Ray actor a SQL function's UDF talks to.
+
+A batch arrives whole (one call per Arrow batch); identical requests are computed once; the distinct
+ones are split into parts, one per free worker slot, each routed by the load-balancing policy. When a
+worker dies, its parts go to another worker (or wait for the replacement, which the master starts at
+once), so a query still gets an answer for every row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ray
+from ray.exceptions import RayActorError, RayTaskError
+
+from byzer_engine.llm.pool.balance import WorkerLoad, make_policy, split_evenly
+from byzer_engine.llm.pool.spec import PoolSpec
+from byzer_engine.llm.pool.worker import ModelWorker
+from byzer_engine.llm.requests import decode_request, error_response, request_key
+
+# How long a part waits for a live worker (a replacement loading its model) before it gives up.
+WAIT_FOR_WORKER_S = 600.0
+REPLACE_ATTEMPTS = 3
+
+
+@dataclass
+class _Slot:
+    """One worker position in the pool; its actor changes when a dead one is replaced."""
+
+    index: int
+    handle: Any = None
+    alive: bool = False
+    incarnation: int = 0
+    in_flight: int = 0
+    parts: int = 0
+    requests: int = 0
+    restarts: int = 0
+    last_used: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+    failure: str | None = None
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, RayTaskError) and exc.cause is not None:
+        return str(exc.cause)
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+
+
+class PoolMaster:
+    def __init__(self, spec: PoolSpec) -> None:
+        self.spec = spec
+        self.fingerprint = spec.fingerprint()
+        self.slots = [_Slot(index=i) for i in range(spec.workers)]
+        self.policy = make_policy(spec.load_balance)
+        self.changed = asyncio.Condition()
+        self.started_at = time.time()
+        self.requests_served = 0
+        self.distinct_computed = 0
+        self.batches = 0
+        self.errors = 0
+        self.retries = 0
+        self._replacing: set[int] = set()
+
+    # -- life cycle --------------------------------------------------------------------------------
+    def _new_worker(self, index: int) -> Any:
+        b = self.spec.backend
+        actor_class = ray.remote(ModelWorker)
+        return actor_class.options(
+            num_cpus=b.num_cpus,
+            num_gpus=b.num_gpus,
+            max_concurrency=self.spec.worker_max_concurrency,
+            resources=dict(self.spec.resources) or None,
+            max_restarts=0,
+        ).remote(b, index)
+
+    async def start(self) -> dict[str, Any]:
+        """Start every worker and wait for its model; any failure fails the deploy with its cause."""
+        handles = [self._new_worker(slot.index) for slot in self.slots]
+        results = await asyncio.gather(*(h.load.remote() for h in handles), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            for handle in handles:
+                ray.kill(handle)
+            raise RuntimeError(_cause(failures[0]))
+        for slot, handle, info in zip(self.slots, handles, results, strict=True):
+            slot.handle, slot.alive, slot.info = handle, True, dict(info)  # type: ignore[arg-type]
+        return self.describe_now()
+
+    async def shutdown(self) -> None:
+        for slot in self.slots:
+            if slot.handle is not None:
+                ray.kill(slot.handle)
+            slot.alive = False
+
+    async def ping(self) -> str:
+        return self.fingerprint
+
+    # -- routing -----------------------------------------------------------------------------------
+    async def _acquire(self) -> _Slot:
+        deadline = time.monotonic() + WAIT_FOR_WORKER_S
+        async with self.changed:
+            while True:
+                live = [s for s in self.slots if s.alive]
+                if live:
+                    loads = [WorkerLoad(s.index, s.in_flight, s.last_used) for s in live]
+                    chosen = self.slots[self.policy.pick(loads).index]
+                    chosen.in_flight += 1
+                    chosen.last_used = time.monotonic()
+                    return chosen
+                if all(s.failure for s in self.slots):
+                    raise RuntimeError(f"no worker could be started: {self.slots[0].failure}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RuntimeError("no live worker in the pool")
+                try:
+                    await asyncio.wait_for(self.changed.wait(), timeout=remaining)
+                except TimeoutError:
+                    raise RuntimeError("no live worker in the pool") from None
+
+    async def _release(self, slot: _Slot) -> None:
+        async with self.changed:
+            slot.in_flight -= 1
+            self.changed.notify_all()
+
+    def _worker_died(self, slot: _Slot, incarnation: int) -> None:
+        if slot.incarnation != incarnation or not slot.alive:
+            return  # already noticed, and a replacement is on its way
+        slot.alive = False
+        if slot.index not in self._replacing:
+            self._replacing.add(slot.index)
+            asyncio.get_running_loop().create_task(self._replace(slot))
+
+    async def _replace(self, slot: _Slot) -> None:
+        last_error = ""
+        try:
+            for attempt in range(REPLACE_ATTEMPTS):
+                handle = self._new_worker(slot.index)
+                try:
+                    info = await handle.load.remote()
+                except Exception as exc:
+                    last_error = _cause(exc)
+                    ray.kill(handle)
+                    await asyncio.sleep(2.0 * (attempt + 1))
+                    continue
+                async with self.changed:
+                    slot.handle, slot.info, slot.failure = handle, dict(info), None
+                    slot.incarnation += 1
+                    slot.restarts += 1
+                    slot.alive = True
+                    self.changed.notify_all()
+                return
+            async with self.changed:
+                slot.failure = last_error or "replacement failed"
+                self.changed.notify_all()
+        finally:
+            self._replacing.discard(slot.index)
+
+    async def _dispatch(self, part: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        last_error = ""
+        for _attempt in range(self.spec.max_retries + 1):
+            try:
+                slot = await self._acquire()
+            except RuntimeError as exc:
+                return [error_response(r, str(exc)) for r in part]
+            incarnation = slot.incarnation
+            try:
+                responses: list[dict[str, Any]] = await slot.handle.generate.remote(part)
+                slot.parts += 1
+                slot.requests += len(part)
+                return responses
+            except RayActorError as exc:
+                last_error = _cause(exc)
+                self.retries += 1
+                self._worker_died(slot, incarnation)
+            except RayTaskError as exc:
+                return [error_response(r, f"worker failed: {_cause(exc)}") for r in part]
+            finally:
+                await self._release(slot)
+        return [error_response(r, f"worker died {self.spec.max_retries + 1} times: {last_error}") for r in part]
+
+    async def generate(self, batch: list[Any]) -> list[dict[str, Any]]:
+        """One response per request of ``batch`` (JSON strings or dicts), in order."""
+        raws = [decode_request(item) if isinstance(item, str) else dict(item) for item in batch]
+        position: dict[str, int] = {}
+        distinct: list[dict[str, Any]] = []
+        order: list[int] = []
+        for raw in raws:
+            key = request_key(raw)
+            if key not in position:
+                position[key] = len(distinct)
+                distinct.append(raw)
+            order.append(position[key])
+        self.requests_served += len(raws)
+        self.distinct_computed += len(distinct)
+        self.batches += 1
+        slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
+        parts = split_evenly(len(distinct), max(1, slots_free) * self.spec.worker_max_concurrency)
+        answered = await asyncio.gather(*(self._dispatch(distinct[a:b]) for a, b in parts))
+        computed = [r for part in answered for r in part]
+        self.errors += sum(1 for r in computed if "error" in r)
+        return [computed[i] for i in order]
+
+    async def stream(self, raw: dict[str, Any]) -> AsyncIterator[str]:
+        """Text deltas of one request from one worker (retried elsewhere only before the first delta)."""
+        self.requests_served += 1
+        self.distinct_computed += 1
+        for _attempt in range(self.spec.max_retries + 1):
+            slot = await self._acquire()
+            incarnation, sent = slot.incarnation, False
+            try:
+                async for ref in slot.handle.stream.remote(raw):
+                    delta: str = await ref
+                    sent = True
+                    yield delta
+                slot.requests += 1
+                return
+            except RayActorError:
+                self._worker_died(slot, incarnation)
+                if sent:
+                    raise
+            except RayTaskError as exc:
+                raise RuntimeError(_cause(exc)) from None
+            finally:
+                await self._release(slot)
+        raise RuntimeError("every worker serving the stream died")
+
+    # -- introspection -----------------------------------------------------------------------------
+    def describe_now(self) -> dict[str, Any]:
+        workers = [
+            {
+                "index": s.index,
+                "alive": s.alive,
+                "in_flight": s.in_flight,
+                "parts": s.parts,
+                "requests": s.requests,
+                "restarts": s.restarts,
+                "pid": s.info.get("pid"),
+                "device": s.info.get("device"),
+                "failure": s.failure,
+            }
+            for s in self.slots
+        ]
+        busy = sum(1 for s in self.slots if s.alive and s.in_flight > 0)
+        alive = sum(1 for s in self.slots if s.alive)
+        return {
+            **self.spec.summary(),
+            "fingerprint": self.fingerprint,
+            "master_pid": os.getpid(),
+            "started_at": self.started_at,
+            "requests_served": self.requests_served,
+            "distinct_computed": self.distinct_computed,
+            "batches": self.batches,
+            "errors": self.errors,
+            "retries": self.retries,
+            "alive": alive,
+            "busy": busy,
+            "idle": alive - busy,
+            "worker_stats": workers,
+        }
+
+    async def describe(self) -> dict[str, Any]:
+        return self.describe_now()
+
+    async def worker_handles(self) -> list[Any]:
+        """The live workers' actor handles (for operators and fault-injection tests)."""
+        return [s.handle for s in self.slots if s.alive]

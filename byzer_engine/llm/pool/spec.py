@@ -1,0 +1,48 @@
+"""What a deployed pool is: its function name, backend, workers and routing settings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from byzer_engine.llm.backends.base import BackendConfig
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    name: str
+    backend: BackendConfig
+    workers: int = 1
+    worker_max_concurrency: int = 1
+    load_balance: str = "lru"
+    # Custom Ray resources each worker needs (``!byzerllm setup "resources.NAME=AMOUNT"``).
+    resources: Mapping[str, float] = field(default_factory=dict)
+    # How often a part of a batch is re-sent after the worker serving it died.
+    max_retries: int = 3
+    owner: str = ""
+
+    def fingerprint(self) -> str:
+        """Equal fingerprints: a redeploy can keep the running pool instead of reloading the model."""
+        data = asdict(self)
+        data.pop("owner")
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        b = self.backend
+        return {
+            "name": self.name,
+            "backend": b.backend,
+            "model_type": b.model_type,
+            "model": b.model_name,
+            "model_dir": b.model_dir or "",
+            "num_gpus": b.num_gpus,
+            "num_cpus": b.num_cpus,
+            "workers": self.workers,
+            "worker_max_concurrency": self.worker_max_concurrency,
+            "load_balance": self.load_balance,
+            "owner": self.owner,
+        }

@@ -1,0 +1,156 @@
+"""``!byzerllm setup ...`` settings: checked key=value pairs kept per owner for the next deploys.
+
+They live in ``ctx.owner_state[SETUP_KEY]`` (a ``dict[str, str]``), so they last for the owner's
+session, like Byzer's. Deploy options with the same names override them for one deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from byzer_engine.lang.errors import ByzerError
+
+SETUP_KEY = "byzerllm.setup"
+MODES = ("single", "sft")
+BACKEND_NAMES = ("transformers", "vllm", "ray/vllm", "saas")
+BALANCE_NAMES = ("lru", "round_robin")
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+def _non_negative_number(key: str, value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ByzerError(f"{key} must be a number, got '{value}'") from None
+    if number < 0:
+        raise ByzerError(f"{key} must not be negative, got '{value}'")
+    return value
+
+
+def _positive_int(key: str, value: str) -> str:
+    if not re.fullmatch(r"\s*[0-9]+\s*", value) or int(value) < 1:
+        raise ByzerError(f"{key} must be a whole number of at least 1, got '{value}'")
+    return value.strip()
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str, str], str]:
+    def check(key: str, value: str) -> str:
+        if value not in allowed:
+            raise ByzerError(f"{key} must be one of {', '.join(allowed)}; got '{value}'")
+        return value
+
+    return check
+
+
+def _any(key: str, value: str) -> str:
+    return value
+
+
+def _num_gpus(key: str, value: str) -> str:
+    return value if value == "auto" else _non_negative_number(key, value)
+
+
+SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
+    "num_gpus": _num_gpus,
+    "num_cpus": _non_negative_number,
+    "maxConcurrency": _positive_int,
+    "workerMaxConcurrency": _positive_int,
+    "infer_backend": _choice(BACKEND_NAMES),
+    "rayAddress": _any,
+    "load_balance": _choice(BALANCE_NAMES),
+    "timeout": _non_negative_number,
+}
+
+
+def parse_bool(key: str, value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ByzerError(f'{key} must be "true" or "false", got "{value}"')
+
+
+def check_setting(key: str, value: str) -> str:
+    """The value to store for ``key``; a ByzerError naming the key and what it accepts otherwise."""
+    if key.startswith("resources.") and len(key) > len("resources."):
+        return _non_negative_number(key, value)
+    checker = SETUP_KEYS.get(key)
+    if checker is None:
+        known = ", ".join([*SETUP_KEYS, "resources.NAME"])
+        raise ByzerError(f"unknown !byzerllm setup key '{key}'; known keys: {known}")
+    return checker(key, value.strip())
+
+
+def has_local_gpu() -> bool:
+    """A cheap look for an NVIDIA device on this machine, without importing torch."""
+    return os.path.exists("/dev/nvidia0") or os.path.exists("/proc/driver/nvidia/gpus")
+
+
+def mode_defaults(mode: str) -> dict[str, str]:
+    if mode == "single":
+        return {"mode": "single", "num_gpus": "auto", "maxConcurrency": "1", "infer_backend": "transformers"}
+    if mode == "sft":
+        return {"mode": "sft", "num_gpus": "auto"}
+    raise ByzerError(f"unknown !byzerllm setup mode '{mode}'; known modes: {', '.join(MODES)}, or \"KEY=VALUE\"")
+
+
+def current(owner_state: Mapping[str, Any]) -> dict[str, str]:
+    """The owner's settings so far (empty before any setup)."""
+    stored = owner_state.get(SETUP_KEY)
+    return dict(stored) if isinstance(stored, dict) else {}
+
+
+def apply_setup(owner_state: MutableMapping[str, Any], argument: str) -> dict[str, str]:
+    """``single`` / ``sft`` reset the settings to that mode's defaults; ``KEY=VALUE`` sets one key."""
+    if "=" in argument:
+        key, _, value = argument.partition("=")
+        key = key.strip()
+        settings = current(owner_state)
+        settings[key] = check_setting(key, value)
+    else:
+        settings = mode_defaults(argument.strip())
+    owner_state[SETUP_KEY] = settings
+    return settings
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Pool settings for one deploy: setup values overridden by the deploy's own options."""
+
+    num_gpus: float | None  # None: "auto", one GPU when the Ray cluster has one
+    num_cpus: float | None
+    workers: int
+    worker_max_concurrency: int
+    infer_backend: str
+    ray_address: str | None
+    load_balance: str
+    timeout_s: float | None
+    resources: dict[str, float]
+
+
+def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved:
+    merged = dict(settings)
+    for key in SETUP_KEYS:
+        if key in options:
+            merged[key] = check_setting(key, options[key])
+    num_gpus = merged.get("num_gpus", "auto")
+    timeout = merged.get("timeout")
+    return Resolved(
+        num_gpus=None if num_gpus == "auto" else float(num_gpus),
+        num_cpus=float(merged["num_cpus"]) if "num_cpus" in merged else None,
+        workers=int(merged.get("maxConcurrency", "1")),
+        worker_max_concurrency=int(merged.get("workerMaxConcurrency", "1")),
+        infer_backend=merged.get("infer_backend", "transformers"),
+        ray_address=merged.get("rayAddress") or None,
+        load_balance=merged.get("load_balance", "lru"),
+        timeout_s=float(timeout) if timeout and float(timeout) > 0 else None,
+        resources={k[len("resources.") :]: float(v) for k, v in merged.items() if k.startswith("resources.")},
+    )

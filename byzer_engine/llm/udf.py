@@ -1,0 +1,87 @@
+"""A deployed model as a Spark SQL function: an Arrow-batched pandas UDF ``array<string> -> array<string>``.
+
+Spark hands the UDF one Arrow batch at a time; every request element of every row in the batch goes to
+the pool's master in one call (the master computes identical requests once), and the responses are
+put back row by row. Each Spark Python worker connects to Ray once (the address is captured at deploy)
+and keeps the connection for the tasks it runs after.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+@dataclass(frozen=True)
+class UdfTarget:
+    """Where a registered function sends its batches; pickled into Spark's Python workers."""
+
+    name: str
+    ray_address: str
+    timeout_s: float | None = None
+    fail_on_error: bool = False
+
+
+class LLMRequestFailed(RuntimeError):
+    """A request failed and the function was deployed with failOnError="true"."""
+
+
+def _elements(cell: Any) -> list[Any] | None:
+    if cell is None:
+        return None
+    if isinstance(cell, float) and pd.isna(cell):
+        return None
+    return list(cell)
+
+
+def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
+    """The UDF body: one pool call for the whole batch; row ``i`` gets the responses to its requests."""
+    rows = [_elements(cell) for cell in column]
+    flat = [str(e) for row in rows if row is not None for e in row if e is not None]
+    responses: list[dict[str, Any]] = []
+    if flat:
+        from byzer_engine.llm.pool.client import call
+        from byzer_engine.llm.ray_runtime import ensure_ray
+
+        ensure_ray(target.ray_address)
+        responses = call(target.name, flat, timeout_s=target.timeout_s)
+    if target.fail_on_error:
+        failed = next((r for r in responses if "error" in r), None)
+        if failed is not None:
+            raise LLMRequestFailed(
+                f"LLM function '{target.name}' failed on a request (failOnError=true): {failed['error']}"
+            )
+    answers = iter(json.dumps(r, ensure_ascii=False) for r in responses)
+    out: list[list[str | None] | None] = []
+    for row in rows:
+        if row is None:
+            out.append(None)
+        else:
+            out.append([None if e is None else next(answers) for e in row])
+    return pd.Series(out, index=column.index, dtype=object)
+
+
+def make_udf(target: UdfTarget) -> Any:
+    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.types import ArrayType, StringType
+
+    def call_model(requests: pd.Series) -> pd.Series:
+        return answer_batch(target, requests)
+
+    call_model.__name__ = target.name
+    return pandas_udf(call_model, ArrayType(StringType()))  # type: ignore[call-overload]
+
+
+def register_udf(spark: SparkSession, target: UdfTarget) -> None:
+    """Register ``target.name`` as a function of this Spark session (replacing one of the same name)."""
+    spark.udf.register(target.name, make_udf(target))
+
+
+def unregister(spark: SparkSession, name: str) -> None:
+    spark.sql(f"DROP TEMPORARY FUNCTION IF EXISTS `{name}`")

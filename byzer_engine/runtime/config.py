@@ -1,0 +1,135 @@
+"""The engine's configuration, read from one place.
+
+Precedence: explicit overrides (CLI flags, constructor arguments) > ``BYZER_*`` environment variables >
+a TOML config file (``BYZER_CONFIG`` or an explicit path) > defaults that run embedded on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from byzer_engine.lang.errors import ByzerError
+
+SYSTEM_JARS_DIR = "/usr/share/java"
+
+
+def _default_data_root() -> str:
+    return str(Path(".byzer").resolve())
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine needs to know about where it runs and what it may do."""
+
+    # ``local[*]`` (embedded), any Spark master URL (``spark://host:7077``, ``yarn``), or a Spark
+    # Connect URL (``sc://host:15002``).
+    spark_master: str = "local[*]"
+    spark_conf: dict[str, str] = field(default_factory=dict)
+    ray_address: str | None = None
+    # Owners' home folders live under this folder (``<data_root>/<owner>``) unless ``owner_homes``
+    # names one explicitly.
+    data_root: str = field(default_factory=_default_data_root)
+    # Extra folders whose jars are added to Spark (``/usr/share/java`` is always searched for JDBC drivers).
+    jars_dirs: list[str] = field(default_factory=list)
+    allow_shell: bool = False
+    allow_any_path: bool = True
+    token: str | None = None
+    # Explicit home folders for some owners (the CLI maps its owner to the current directory).
+    owner_homes: dict[str, str] = field(default_factory=dict)
+    # Where Spark's own log goes; None = ``<tmp>/byzer-engine/spark.log``. Spark never logs to the
+    # terminal unless ``log_to_console`` is set (``byzer run --debug``).
+    log_file: str | None = None
+    log_to_console: bool = False
+    log_level: str = "WARN"
+
+    @classmethod
+    def load(cls, config_file: str | None = None, **overrides: Any) -> EngineConfig:
+        """Merge overrides > BYZER_* env > TOML file > defaults; ``None`` overrides are ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ByzerError(f"unknown engine setting(s): {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        path = config_file or os.environ.get("BYZER_CONFIG")
+        if path:
+            values.update(_read_toml(path, known))
+        values.update(_read_env())
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "jars_dirs" in values and isinstance(values["jars_dirs"], str):
+            values["jars_dirs"] = _split_dirs(values["jars_dirs"])
+        if "data_root" in values:
+            values["data_root"] = str(Path(values["data_root"]).expanduser().resolve())
+        return cls(**values)
+
+    @property
+    def is_connect(self) -> bool:
+        """Whether the master is a Spark Connect URL (no JVM in this process)."""
+        return self.spark_master.startswith("sc://")
+
+    @property
+    def is_local(self) -> bool:
+        return self.spark_master.startswith("local")
+
+    def all_jars_dirs(self) -> list[str]:
+        dirs = list(self.jars_dirs)
+        if SYSTEM_JARS_DIR not in dirs:
+            dirs.append(SYSTEM_JARS_DIR)
+        return dirs
+
+
+_ENV_KEYS: dict[str, str] = {
+    "BYZER_SPARK_MASTER": "spark_master",
+    "BYZER_RAY_ADDRESS": "ray_address",
+    "BYZER_DATA_ROOT": "data_root",
+    "BYZER_JARS_DIR": "jars_dirs",
+    "BYZER_ALLOW_SHELL": "allow_shell",
+    "BYZER_ALLOW_ANY_PATH": "allow_any_path",
+    "BYZER_TOKEN": "token",
+}
+_BOOL_KEYS = {"allow_shell", "allow_any_path", "log_to_console"}
+
+
+def _parse_bool(name: str, text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ByzerError(f"{name} must be true or false, not {text!r}")
+
+
+def _split_dirs(text: str) -> list[str]:
+    return [p for p in text.replace(",", os.pathsep).split(os.pathsep) if p]
+
+
+def _read_env() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for env_name, key in _ENV_KEYS.items():
+        raw = os.environ.get(env_name)
+        if raw is None:
+            continue
+        values[key] = _parse_bool(env_name, raw) if key in _BOOL_KEYS else raw
+    return values
+
+
+def _read_toml(path: str, known: set[str]) -> dict[str, Any]:
+    """Reads a config file: top-level keys named like the fields, plus a ``[spark_conf]`` table."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ByzerError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ByzerError(f"config file {path} is not valid TOML: {exc}") from exc
+    # Accept both a flat file and one with an [engine] table.
+    data = {**data.get("engine", {}), **{k: v for k, v in data.items() if k != "engine"}}
+    unknown = set(data) - known
+    if unknown:
+        raise ByzerError(f"config file {path}: unknown setting(s): {', '.join(sorted(unknown))}")
+    if "spark_conf" in data:
+        data["spark_conf"] = {str(k): str(v) for k, v in data["spark_conf"].items()}
+    return data

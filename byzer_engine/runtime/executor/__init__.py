@@ -1,0 +1,1 @@
+"""The executor: runs statements in order with one handler per statement kind (see ``handlers``)."""

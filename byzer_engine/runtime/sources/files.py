@@ -1,0 +1,140 @@
+"""File formats: csv, json, parquet, orc and text. Options go to Spark's reader/writer as written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.runtime.sources.atomic import HadoopFiles, has_jvm, write_atomically, write_files
+from byzer_engine.runtime.sources.base import DataSource, SourceContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def split_paths(path: str) -> list[str]:
+    """``load csv.`a.csv,b.csv` `` reads several files, as in Byzer."""
+    return [p for p in path.split(",") if p]
+
+
+class SparkFileSource(DataSource):
+    """A file format Spark reads and writes itself."""
+
+    spark_format: ClassVar[str] = ""
+
+    def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
+        return ctx.spark.read.format(self.spark_format).options(**options).load(split_paths(path))
+
+    def save(
+        self,
+        ctx: SourceContext,
+        df: DataFrame,
+        path: str,
+        mode: str,
+        options: dict[str, str],
+        partition_by: tuple[str, ...],
+    ) -> None:
+        write_files(ctx, df, self.spark_format, path, mode, options, partition_by)
+
+
+class CsvSource(SparkFileSource):
+    name = "csv"
+    spark_format = "csv"
+    doc = "CSV files: header, inferSchema, delimiter, quote, escape, encoding, dateFormat, skipFirstNLines"
+
+    def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
+        options = dict(options)
+        skip = options.pop("skipFirstNLines", None)
+        if "delimiter" in options and "sep" not in options:
+            options["sep"] = options.pop("delimiter")
+        if not skip:
+            return super().load(ctx, path, options)
+        try:
+            count = int(skip)
+        except ValueError as exc:
+            raise ByzerError(f"skipFirstNLines must be a number, not {skip!r}") from exc
+        return ctx.spark.read.options(**options).csv(_lines_after(ctx, split_paths(path), count))
+
+
+def _lines_after(ctx: SourceContext, paths: list[str], count: int) -> DataFrame:
+    """The lines of each file without its first ``count`` lines, as a one-column table."""
+    from pyspark.sql import functions as F
+
+    files = ctx.spark.read.text(paths, wholetext=True)
+    lines = files.select(F.posexplode(F.split("value", "\r?\n")).alias("pos", "line"))
+    return lines.where(F.col("pos") >= count).select("line")
+
+
+class JsonSource(SparkFileSource):
+    name = "json"
+    spark_format = "json"
+    doc = "JSON lines files (multiLine=true for one document per file)"
+
+
+class ParquetSource(SparkFileSource):
+    name = "parquet"
+    spark_format = "parquet"
+    doc = "Parquet files"
+
+
+class OrcSource(SparkFileSource):
+    name = "orc"
+    spark_format = "orc"
+    doc = "ORC files"
+
+
+class TextSource(DataSource):
+    """Load: one row per line (``wholetext="true"``: per file) with columns ``file`` and ``value``.
+
+    Save: each row's ``contentColumn`` is written to a file under PATH; ``fileName`` names the column
+    holding each row's file name, or (when no such column exists) one file that gets all rows.
+    """
+
+    name = "text"
+    doc = "text files: columns file, value; save needs contentColumn and fileName"
+
+    def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
+        from pyspark.sql import functions as F
+
+        df = ctx.spark.read.options(**options).text(split_paths(path))
+        return df.select(F.col("_metadata.file_path").alias("file"), F.col("value"))
+
+    def save(
+        self,
+        ctx: SourceContext,
+        df: DataFrame,
+        path: str,
+        mode: str,
+        options: dict[str, str],
+        partition_by: tuple[str, ...],
+    ) -> None:
+        content_column = options.get("contentColumn")
+        file_name = options.get("fileName")
+        if not content_column or not file_name:
+            raise ByzerError('text save needs contentColumn="COLUMN" and fileName="NAME|COLUMN"')
+        if content_column not in df.columns:
+            raise ByzerError(f"contentColumn '{content_column}' is not a column of the table")
+        if not has_jvm(ctx.spark):
+            raise ByzerError("text save needs a local or cluster Spark session (not Spark Connect)")
+        per_row = file_name in df.columns
+        columns = [file_name, content_column] if per_row else [content_column]
+        rows = df.select(*columns).toLocalIterator()
+
+        def write(target: str, spark_mode: str) -> None:
+            files = HadoopFiles(ctx.spark, target)
+            files.mkdirs(files.path)
+            grouped: dict[str, list[str]] = {}
+            for row in rows:
+                name = str(row[0]) if per_row else file_name
+                content: Any = row[-1]
+                grouped.setdefault(name, []).append("" if content is None else str(content))
+            for name, contents in grouped.items():
+                if "/" in name or name in {"", ".", ".."}:
+                    raise ByzerError(f"text save: invalid file name {name!r}")
+                child = ctx.spark._jvm.org.apache.hadoop.fs.Path(files.path, name)  # type: ignore[attr-defined]
+                files.write_bytes(child, "\n".join(contents).encode("utf-8"))
+
+        write_atomically(ctx.spark, path, mode, write)
+
+
+SOURCES: tuple[type[DataSource], ...] = (CsvSource, JsonSource, ParquetSource, OrcSource, TextSource)

@@ -1,0 +1,140 @@
+"""Deployed models over HTTP: the official ``openai`` client, /model/predict, and kill of LLM work.
+
+The default model (SmolLM2-135M-Instruct, packaged) is deployed once, through /run/script, onto the
+test run's Ray, which the server joined through BYZER_RAY_ADDRESS.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import openai
+import pytest
+
+MODEL = "server_chat"
+QUESTION = "What is the capital of France?"
+WAIT_S = 300
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def deployed_model(http: httpx.Client) -> Iterator[str]:
+    deploy = (
+        "!byzerllm setup single;\n"
+        f'run command as LLM.`` where action="infer" and pretrainedModelType="custom/auto" '
+        f'and udfName="{MODEL}" and modelTable="command";'
+    )
+    response = http.post("/run/script", data={"sql": deploy, "owner": "admin"}, timeout=WAIT_S)
+    assert response.status_code == 200, response.text
+    try:
+        yield MODEL
+    finally:
+        http.post("/run/script", data={"sql": f"!byzerllm model remove {MODEL};"}, timeout=WAIT_S)
+
+
+@pytest.fixture(scope="module")
+def oai(server_url: str, token: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{server_url}/v1", api_key=token, timeout=WAIT_S, max_retries=0) as client:
+        yield client
+
+
+def test_models_lists_the_deployed_function(oai: openai.OpenAI, deployed_model: str) -> None:
+    assert deployed_model in [m.id for m in oai.models.list()]
+
+
+def test_chat_completion_with_the_openai_client(oai: openai.OpenAI, deployed_model: str) -> None:
+    answer = oai.chat.completions.create(
+        model=deployed_model,
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=24,
+        temperature=0,
+    )
+    assert answer.object == "chat.completion"
+    text = answer.choices[0].message.content or ""
+    assert "Paris" in text
+    assert answer.choices[0].finish_reason in ("stop", "length")
+    assert answer.usage is not None and answer.usage.prompt_tokens > 0 and answer.usage.completion_tokens > 0
+
+
+def test_streamed_chat_completion_with_the_openai_client(oai: openai.OpenAI, deployed_model: str) -> None:
+    stream = oai.chat.completions.create(
+        model=deployed_model,
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=24,
+        temperature=0,
+        stream=True,
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "Paris" in text
+    assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 1, "not streamed"
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-1].choices[0].finish_reason in ("stop", "length")
+
+
+def test_text_completion_plain_and_streamed(oai: openai.OpenAI, deployed_model: str) -> None:
+    answer = oai.completions.create(model=deployed_model, prompt=QUESTION, max_tokens=24, temperature=0)
+    assert answer.object == "text_completion" and "Paris" in answer.choices[0].text
+    pieces = list(oai.completions.create(model=deployed_model, prompt=QUESTION, max_tokens=24, stream=True))
+    assert "Paris" in "".join(p.choices[0].text for p in pieces)
+
+
+def test_unknown_models_and_bad_requests_raise_openai_errors(oai: openai.OpenAI, deployed_model: str) -> None:
+    with pytest.raises(openai.NotFoundError):
+        oai.chat.completions.create(model="no_such_model", messages=[{"role": "user", "content": "hi"}])
+    with pytest.raises(openai.BadRequestError):
+        oai.chat.completions.create(model=deployed_model, messages=[{"role": "system", "content": "only"}])
+
+
+def test_model_predict_applies_the_function_to_rows(http: httpx.Client, deployed_model: str) -> None:
+    data = json.dumps([{"instruction": QUESTION, "max_length": "24", "temperature": "0"}])
+    response = http.post(
+        "/model/predict",
+        data={"dataType": "string", "data": data, "sql": f"select {deployed_model}(array(feature)) as value"},
+    )
+    assert response.status_code == 200, response.text
+    rows = response.json()
+    assert len(rows) == 1
+    answer = json.loads(rows[0]["value"][0])
+    assert "Paris" in answer["output"]
+
+
+def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
+    http: httpx.Client, server_url: str, token: str, deployed_model: str
+) -> None:
+    slow = (
+        f"select {deployed_model}(llm_param(map('instruction', concat('Write a long story number ', id), "
+        "'max_length', '256'))) as answer from range(64) as stories;"
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def run_slow() -> httpx.Response:
+        with httpx.Client(base_url=server_url, headers=headers, timeout=WAIT_S * 2) as c:
+            return c.post("/run/script", data={"sql": slow, "jobName": "slow-llm", "owner": "nora"})
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(run_slow)
+        deadline = time.monotonic() + WAIT_S
+        while not any(j["jobName"] == "slow-llm" for j in http.get("/runningjobs").json().values()):
+            assert time.monotonic() < deadline, "the slow query never started"
+            time.sleep(0.2)
+        assert http.get("/health/liveness").status_code == 200
+        small = http.post("/run/script", data={"sql": "select 1 as a as t;", "owner": "oscar"})
+        assert small.status_code == 200 and small.json() == [{"a": 1}]
+        assert any(j["jobName"] == "slow-llm" for j in http.get("/runningjobs").json().values())
+
+        assert http.post("/killjob", data={"jobName": "slow-llm"}).json()["killed"] is True
+        killed = pending.result(timeout=WAIT_S)
+    assert killed.status_code == 499 and killed.json()["kind"] == "killed"
+    # The model is free again at once: its queued requests were cancelled with the job.
+    again = http.post(
+        "/v1/chat/completions",
+        json={"model": deployed_model, "messages": [{"role": "user", "content": QUESTION}], "max_tokens": 8},
+        timeout=WAIT_S,
+    )
+    assert again.status_code == 200
