@@ -16,7 +16,7 @@ import statistics
 import time
 
 from byzer_engine.lang import parse_script
-from byzer_engine.lang.sqlcheck import sqlglot_reads
+from byzer_engine.lang.sqlreads import sqlglot_reads
 
 TARGET_SECONDS = 1.0
 
@@ -42,20 +42,20 @@ _SELECTS = [
     "select {c1}, transform(items, x -> x.price * {d}) as prices, size(items) as n from {t1} as {out}",
 ]
 _OTHERS = [
-    "load csv.`/data/in/{t1}_{n}.csv` where header=\"true\" and inferSchema=\"true\" as {t1}",
+    'load csv.`/data/in/{t1}_{n}.csv` where header="true" and inferSchema="true" as {t1}',
     "load parquet.`/warehouse/{t1}/dt={d}` as {t1}",
     "load jdbc.`db1.{t1}` where directQuery='''select * from {t1} where id > {n}''' as {t1}_q",
-    "save overwrite {out} as parquet.`/warehouse/out/{out}_{n}` where fileNum=\"{d}\" partitionBy dt, {c1}",
+    'save overwrite {out} as parquet.`/warehouse/out/{out}_{n}` where fileNum="{d}" partitionBy dt, {c1}',
     "save append {out} as json.`/tmp/out/{out}`",
-    "set {c1}_limit = \"{n}\"",
-    "set path_{n} = \"/data/${{today}}/{t1}\" where type=\"text\"",
-    "set cnt_{n} = `select count(*) from {t1}` where type=\"sql\" and mode=\"runtime\"",
-    "set spark.sql.shuffle.partitions = {d} where type=\"conf\"",
-    "connect jdbc where url=\"jdbc:postgresql://localhost/db{d}\" and driver=\"org.postgresql.Driver\" "
-    "and user=\"u\" and password=\"p\" as db{d}",
-    "train {t1} as RandomForest.`/models/rf_{n}` where keepVersion=\"true\" and fitParam.0.labelCol=\"label\" "
-    "and fitParam.0.maxDepth=\"{d}\" as {out}",
-    "run command as LLM.`` where action=\"infer\" and pretrainedModelType=\"custom/auto\" and udfName=\"chat{d}\"",
+    'set {c1}_limit = "{n}"',
+    'set path_{n} = "/data/${{today}}/{t1}" where type="text"',
+    'set cnt_{n} = `select count(*) from {t1}` where type="sql" and mode="runtime"',
+    'set spark.sql.shuffle.partitions = {d} where type="conf"',
+    'connect jdbc where url="jdbc:postgresql://localhost/db{d}" and driver="org.postgresql.Driver" '
+    'and user="u" and password="p" as db{d}',
+    'train {t1} as RandomForest.`/models/rf_{n}` where keepVersion="true" and fitParam.0.labelCol="label" '
+    'and fitParam.0.maxDepth="{d}" as {out}',
+    'run command as LLM.`` where action="infer" and pretrainedModelType="custom/auto" and udfName="chat{d}"',
     "predict {t1} as RandomForest.`/models/rf_{n}` as {out}",
     "register RandomForest.`/models/rf_{n}` as rf_predict_{n}",
     "insert into {t2} select {c1}, {c2} from {t1} where id > {n}",
@@ -109,7 +109,9 @@ def main() -> None:
     for statement in statements:
         kinds[statement.kind] = kinds.get(statement.kind, 0) + 1
     seconds = statistics.median(cpu)
-    print(f"script: {len(statements)} statements, {len(script):,} characters, {script.count(chr(10)):,} lines")
+    print(
+        f"script: {len(statements)} statements, {len(script):,} characters, {script.count(chr(10)):,} lines"
+    )
     print("statement kinds: " + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())))
     print(f"parse wall time (cold SQL cache, median of {args.runs}): {statistics.median(wall):.3f} s")
     # The parser is single-threaded: its CPU time is its cost, and unlike wall time it does not count

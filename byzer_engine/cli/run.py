@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -33,7 +33,7 @@ EXIT_SYNTAX_ERROR = 2
 COMMAND_LINE_FILE = "<-e>"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -123,7 +123,9 @@ class SparkProgress:
             self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)
@@ -160,7 +162,9 @@ def _with_file(error: ByzerError, text: str, file: str) -> ByzerError:
     position = error.position
     if position is not None and position.file in {"<script>", ""}:
         lines = text.splitlines()
-        line_text = position.line_text or (lines[position.line - 1] if 0 < position.line <= len(lines) else "")
+        line_text = position.line_text or (
+            lines[position.line - 1] if 0 < position.line <= len(lines) else ""
+        )
         error.position = Position(file, position.line, position.column, line_text)
     return error
 
@@ -205,7 +209,9 @@ def run_command(
     execute: Annotated[
         str | None, typer.Option("-e", "--execute", help="Run this script text instead of a file.")
     ] = None,
-    var: Annotated[list[str] | None, typer.Option("--var", help="Set a variable: KEY=VALUE (repeatable).")] = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="Set a variable: KEY=VALUE (repeatable).")
+    ] = None,
     owner: Annotated[str, typer.Option(help="Who runs the script (home folder, session).")] = "admin",
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="How to print the last table.")

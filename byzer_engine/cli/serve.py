@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from byzer_engine.cli import app
+
+if TYPE_CHECKING:
+    from byzer_engine.runtime import EngineConfig
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -28,6 +31,34 @@ def _any_path_configured(config_file: str | None) -> bool:
     except (OSError, tomllib.TOMLDecodeError):
         return False  # EngineConfig.load reports it
     return "allow_any_path" in data or "allow_any_path" in data.get("engine", {})
+
+
+def server_config(
+    config_file: str | None,
+    *,
+    master: str | None = None,
+    ray_address: str | None = None,
+    data_root: str | None = None,
+    allow_shell: bool = False,
+    allow_any_path: bool = False,
+    token: str | None = None,
+) -> EngineConfig:
+    """The engine configuration of a server: flags > BYZER_* env > config file > defaults, except that
+    owners are kept inside their home unless something explicitly allows any path."""
+    from byzer_engine.runtime import EngineConfig
+
+    loaded = EngineConfig.load(
+        config_file,
+        spark_master=master,
+        ray_address=ray_address,
+        data_root=data_root,
+        allow_shell=True if allow_shell else None,
+        allow_any_path=True if allow_any_path else None,
+        token=token,
+    )
+    if not allow_any_path and not _any_path_configured(config_file):
+        loaded = dataclasses.replace(loaded, allow_any_path=False)
+    return loaded
 
 
 @app.command()
@@ -64,24 +95,21 @@ def serve(
     import uvicorn
 
     from byzer_engine.lang.errors import ByzerError
-    from byzer_engine.runtime import EngineConfig
     from byzer_engine.server import ServerSettings, create_app
 
     try:
-        engine_config = EngineConfig.load(
+        engine_config = server_config(
             config,
-            spark_master=master,
+            master=master,
             ray_address=ray_address,
             data_root=data_root,
-            allow_shell=True if allow_shell else None,
-            allow_any_path=True if allow_any_path else None,
+            allow_shell=allow_shell,
+            allow_any_path=allow_any_path,
             token=token,
         )
     except ByzerError as exc:
         typer.echo(exc.render(), err=True)
         raise typer.Exit(2) from None
-    if not allow_any_path and not _any_path_configured(config):
-        engine_config = dataclasses.replace(engine_config, allow_any_path=False)
     if host not in _LOOPBACK and not engine_config.token:
         typer.echo(
             f"warning: serving on {host} without a token: anyone who can reach it can run scripts", err=True

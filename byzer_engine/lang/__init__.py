@@ -16,6 +16,7 @@ from byzer_engine.lang.include import parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
 from byzer_engine.lang.macros import expand_macro
 from byzer_engine.lang.parser import check_branches, parse_statement
+from byzer_engine.lang.source import Source
 from byzer_engine.lang.statements import Statement
 from byzer_engine.lang.templating import render
 from byzer_engine.lang.variables import VariableTable
@@ -25,8 +26,11 @@ def parse_script(
     text: str, *, file: str = "<script>", project_root: str | None = None, skip_include: bool = False
 ) -> list[Statement]:
     """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered."""
-    statements = parse_with_includes(text, file=file, project_root=project_root, skip_include=skip_include)
-    check_branches(statements)
+    sources: dict[str, Source] = {}
+    statements = parse_with_includes(
+        text, file=file, project_root=project_root, skip_include=skip_include, sources=sources
+    )
+    check_branches(statements, sources)
     return statements
 
 

@@ -13,6 +13,8 @@ from byzer_engine.lang.tokens import BACKQUOTED, BLOCK, PUNCT, STRING, WORD, Tok
 
 _VALUE_KINDS = {STRING: ValueKind.QUOTED, BLOCK: ValueKind.BLOCK, BACKQUOTED: ValueKind.BACKQUOTED}
 _NAME_KINDS = (WORD, BACKQUOTED)
+# Words that end a raw value rather than being one (`where k= as t` is a missing value, not "as").
+_KEYWORDS = frozenset(("and", "as", "into", "where", "options", "partitionby"))
 
 
 class Cursor:
@@ -96,9 +98,9 @@ class Cursor:
             parts.append(unquote(self.advance()))
         return ".".join(parts)
 
-    def format_and_path(self, after: str, what: str = "format") -> tuple[str, str]:
+    def format_and_path(self, after: str, what: str = "a format name") -> tuple[str, str]:
         """``FORMAT.`PATH` `` as in ``load csv.`/tmp/a.csv` ``."""
-        fmt = self.name(f"expected a {what} name after '{after}'")
+        fmt = self.name(f"expected {what} after '{after}'")
         self.expect_punct(".", f"expected '.' and a path after '{fmt}' (e.g. {fmt}.`/path`)")
         token = self.peek()
         if token is not None and token.kind in (BACKQUOTED, STRING, BLOCK):
@@ -151,7 +153,7 @@ class Cursor:
         if kind is not None:
             self.advance()
             return unquote(token), kind
-        if token.kind not in (WORD, PUNCT) or (token.kind == WORD and token.text.lower() == "and"):
+        if token.kind not in (WORD, PUNCT) or (token.kind == WORD and token.text.lower() in _KEYWORDS):
             raise self.error(message, expected="a value")
         return self.raw_run(), ValueKind.RAW
 

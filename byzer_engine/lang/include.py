@@ -22,14 +22,22 @@ EXTENSIONS = ("", ".byzer", ".mlsql")
 
 
 def parse_with_includes(
-    text: str, *, file: str, project_root: str | None, skip_include: bool = False
+    text: str,
+    *,
+    file: str,
+    project_root: str | None,
+    skip_include: bool = False,
+    sources: dict[str, Source] | None = None,
 ) -> list[Statement]:
+    """The statements of ``text`` with includes spliced in; ``sources`` collects each file read."""
     source = Source(text, file)
+    sources = {} if sources is None else sources
+    sources[file] = source
     if skip_include:
         return parse_source(source)
     root = project_root if project_root is not None else _default_root(file)
     stack = (os.path.realpath(file),) if os.path.isfile(file) else ()
-    return _expand(source, root, stack)
+    return _expand(source, root, stack, sources)
 
 
 def _default_root(file: str) -> str:
@@ -37,7 +45,7 @@ def _default_root(file: str) -> str:
     return folder if folder and os.path.isdir(folder) else os.getcwd()
 
 
-def _expand(source: Source, root: str, stack: tuple[str, ...]) -> list[Statement]:
+def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str, Source]) -> list[Statement]:
     statements: list[Statement] = []
     variables: dict[str, str] = {}
     for statement in parse_source(source):
@@ -62,7 +70,9 @@ def _expand(source: Source, root: str, stack: tuple[str, ...]) -> list[Statement
             raise ByzerIncludeError(
                 f"cannot read included file {path}: {error}", statement.span.position()
             ) from None
-        statements.extend(_expand(Source(text, path), root, (*stack, real)))
+        included = Source(text, path)
+        sources[path] = included
+        statements.extend(_expand(included, root, (*stack, real), sources))
     return statements
 
 

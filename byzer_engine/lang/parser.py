@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from byzer_engine.lang.cursor import Cursor
-from byzer_engine.lang.errors import ByzerSyntaxError
+from byzer_engine.lang.errors import ByzerSyntaxError, Position
 from byzer_engine.lang.rules import rule_for, span_of
 from byzer_engine.lang.source import Source
 from byzer_engine.lang.statements import Branch, Statement
@@ -51,8 +51,18 @@ def parse_statement(text: str, *, file: str = "<script>", line: int = 1, column:
     return parse_tokens(source, statement_tokens, end)
 
 
-def check_branches(statements: list[Statement]) -> None:
-    """``!if`` / ``!elif`` / ``!else`` / ``!fi`` must nest properly."""
+def check_branches(statements: list[Statement], sources: Mapping[str, Source] | None = None) -> None:
+    """``!if`` / ``!elif`` / ``!else`` / ``!fi`` must nest properly (``sources`` give errors their line)."""
+
+    def fail(message: str, branch: Branch, expected: str | None = None) -> ByzerSyntaxError:
+        span = branch.span
+        source = (sources or {}).get(span.file)
+        if source is None:
+            return ByzerSyntaxError(message, span.position(), expected)
+        return ByzerSyntaxError(
+            message, Position(span.file, span.line, span.column, _line_of(source, span.line)), expected
+        )
+
     open_ifs: list[tuple[Branch, bool]] = []  # (the !if, whether an !else was seen)
     for statement in statements:
         if not isinstance(statement, Branch):
@@ -62,13 +72,19 @@ def check_branches(statements: list[Statement]) -> None:
             open_ifs.append((statement, False))
             continue
         if not open_ifs:
-            raise ByzerSyntaxError(f"'!{kind}' without a matching '!if'", statement.span.position())
+            raise fail(f"'!{kind}' without a matching '!if'", statement)
         if kind == "fi":
             open_ifs.pop()
         elif open_ifs[-1][1]:
-            raise ByzerSyntaxError(f"'!{kind}' after '!else' (expected '!fi')", statement.span.position())
+            raise fail(f"'!{kind}' after '!else' (expected '!fi')", statement)
         elif kind == "else":
             open_ifs[-1] = (open_ifs[-1][0], True)
     if open_ifs:
         unclosed = open_ifs[-1][0]
-        raise ByzerSyntaxError("'!if' without a matching '!fi'", unclosed.span.position(), expected="'!fi'")
+        raise fail("'!if' without a matching '!fi'", unclosed, expected="'!fi'")
+
+
+def _line_of(source: Source, line: int) -> str:
+    lines = source.text.splitlines()
+    index = line - source.line
+    return lines[index] if 0 <= index < len(lines) else ""

@@ -142,7 +142,7 @@ def parse_run(cursor: Cursor, span: Span) -> Statement:
     table = cursor.name(f"expected a table name after '{verb}'")
     if not cursor.take_keyword("as", "into"):
         raise cursor.error(f"expected 'as' after the table name '{table}'", expected="'as'")
-    et, path = cursor.format_and_path("as", what="ET")
+    et, path = cursor.format_and_path("as", what="an ET name")
     options = cursor.options()
     output: str | None = None
     if cursor.take_keyword("as", "into"):
@@ -157,7 +157,7 @@ def parse_run(cursor: Cursor, span: Span) -> Statement:
 
 def parse_register(cursor: Cursor, span: Span) -> Statement:
     cursor.advance()
-    et, path = cursor.format_and_path("register", what="ET")
+    et, path = cursor.format_and_path("register", what="an ET name")
     cursor.expect_keyword("as", "expected 'as' and a function name after the register path")
     function = cursor.name("expected a function name after 'as'")
     options = cursor.options()
@@ -167,7 +167,7 @@ def parse_register(cursor: Cursor, span: Span) -> Statement:
 
 def parse_include(cursor: Cursor, span: Span) -> Statement:
     cursor.advance()
-    kind, path = cursor.format_and_path("include", what="include type")
+    kind, path = cursor.format_and_path("include", what="an include type (local or project)")
     options = cursor.options()
     cursor.expect_end("the include path")
     return Include(span, type=kind, path=path, options=options)
@@ -272,9 +272,25 @@ RULES: dict[str, Callable[[Cursor, Span], Statement]] = {
 }
 
 
+def _parenthesized_select(cursor: Cursor, span: Span) -> Statement:
+    """``(select ...) union (select ...) as t``: a query that starts with a bracket."""
+    depth = 0
+    for token in cursor.tokens:
+        if token.kind == PUNCT and token.text == "(":
+            depth += 1
+            continue
+        if token.kind == WORD and token.text.lower() in SELECT_VERBS and depth > 0:
+            return parse_select(cursor, span)
+        break
+    return _unknown(cursor, span)
+
+
 def rule_for(first_kind: str, first_text: str) -> Callable[[Cursor, Span], Statement]:
     if first_kind == WORD:
         return RULES.get(first_text.lower(), _unknown)
-    if first_kind == PUNCT and first_text == "!":
-        return parse_macro
+    if first_kind == PUNCT:
+        if first_text == "!":
+            return parse_macro
+        if first_text == "(":
+            return _parenthesized_select
     return _unknown

@@ -1,8 +1,8 @@
 """Checks on the SQL inside ``select`` and raw SQL statements, and the tables that SQL reads.
 
-Spark is the authority on what is valid. sqlglot (Spark dialect) finds the tables a query reads, but it
-cannot parse every valid Spark query (``LATERAL VIEW``, ``TRANSFORM ... USING``, some hints), so a
-failure of sqlglot alone never rejects a statement. A body is rejected only when it is broken for
+Spark is the authority on what is valid. sqlglot (Spark dialect) finds the tables a query reads
+(``sqlreads.py``), but it cannot parse every valid Spark query, so a failure of sqlglot alone never
+rejects a statement. A body is rejected only when it is broken for
 certain: unbalanced brackets, an empty list item (``a,, b``) or a query that stops right after a word or
 operator that needs more (``join t on``, ``where a =``, ``group by``). Each rule here was checked
 against Spark's own parser. Bodies with template syntax (``${...}``, ``#foreach``) are not checked:
@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
-from typing import Any
-
-import sqlglot
-from sqlglot import exp
 
 from byzer_engine.lang.source import Source
-from byzer_engine.lang.tokens import BACKQUOTED, HINT, PUNCT, WORD, Token
+from byzer_engine.lang.sqlreads import fast_raw_reads, fast_reads, scan_reads, sqlglot_reads
+from byzer_engine.lang.tokens import HINT, PUNCT, WORD, Token
 
 # sqlglot logs a warning for every statement it falls back on; those are not the user's concern.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -111,6 +107,9 @@ def check_and_read(
     if has_template(sql):
         return scan_reads(significant)
     _check_certain_errors(source, significant, raw_verb)
+    reads = fast_reads(significant) if raw_verb is None else fast_raw_reads(raw_verb, significant)
+    if reads is not None:
+        return reads
     reads = sqlglot_reads(sql)
     return scan_reads(significant) if reads is None else reads
 
@@ -220,149 +219,3 @@ def _has_main_query(tokens: list[Token]) -> bool:
         elif depth == 0 and token.kind == WORD and token.text.lower() in _QUERY_WORDS:
             return True
     return False
-
-
-# -- tables read --------------------------------------------------------------------------------
-@lru_cache(maxsize=16384)
-def sqlglot_reads(sql: str) -> tuple[str, ...] | None:
-    """Tables read by ``sql`` per sqlglot's Spark dialect, or None when sqlglot cannot parse it."""
-    try:
-        tree = sqlglot.parse_one(sql, read="spark")
-    except Exception:  # sqlglot raises several error types; any of them means "not understood"
-        return None
-    if isinstance(tree, exp.Command):
-        return None
-    if isinstance(tree, (exp.Insert, exp.Create, exp.Cache)):
-        source_query = tree.expression  # what is read; the target table is written, not read
-        return _tables(source_query, sql) if source_query is not None else ()
-    if isinstance(tree, exp.Query):
-        return _tables(tree, sql)
-    return ()
-
-
-def _tables(tree: Any, sql: str) -> tuple[str, ...]:
-    cte_names: set[str] = set()
-    tables: list[Any] = []
-    for node in tree.walk():  # one walk collects both
-        if isinstance(node, exp.Table):
-            tables.append(node)
-        elif isinstance(node, exp.CTE):
-            cte_names.add(node.alias_or_name.lower())
-    found: dict[str, int] = {}
-    lowered_sql = sql.lower()
-    for table in tables:
-        name = table.name
-        if not name or not isinstance(table.this, exp.Identifier):
-            continue  # a table function such as range(10)
-        if not table.db and name.lower() in cte_names:
-            continue
-        full = ".".join(part.name for part in table.parts)
-        if full not in found:
-            where = lowered_sql.find(name.lower())
-            found[full] = where if where >= 0 else len(sql)
-    return tuple(sorted(found, key=found.__getitem__))
-
-
-_FROM_WORDS = frozenset(("from", "join"))
-_NOT_TABLE = frozenset(
-    [
-        "select",
-        "lateral",
-        "values",
-        "where",
-        "group",
-        "order",
-        "limit",
-        "having",
-        "on",
-        "using",
-        "union",
-        "join",
-        "left",
-        "right",
-        "inner",
-        "full",
-        "cross",
-        "natural",
-        "semi",
-        "anti",
-        "as",
-        "window",
-        "sort",
-        "cluster",
-        "distribute",
-    ]
-)
-
-
-def scan_reads(tokens: list[Token]) -> tuple[str, ...]:
-    """Best-effort tables after FROM / JOIN (and comma lists after FROM), for SQL sqlglot cannot read."""
-    ctes = _cte_names(tokens)
-    reads: list[str] = []
-    index = 0
-    count = len(tokens)
-    while index < count:
-        token = tokens[index]
-        index += 1
-        if token.kind != WORD or token.text.lower() not in _FROM_WORDS:
-            continue
-        in_from = token.text.lower() == "from"
-        while index < count:
-            name, index = _table_name(tokens, index)
-            if name and name.lower() not in ctes and name not in reads:
-                reads.append(name)
-            if not in_from:
-                break
-            # skip an alias, then continue on a comma
-            if index < count and tokens[index].kind == WORD and _is_word(tokens[index], "as"):
-                index += 1
-            if (
-                index < count
-                and tokens[index].kind in (WORD, BACKQUOTED)
-                and tokens[index].text.lower() not in _NOT_TABLE
-            ):
-                index += 1
-            if index < count and tokens[index].kind == PUNCT and tokens[index].text == ",":
-                index += 1
-                continue
-            break
-    return tuple(reads)
-
-
-def _table_name(tokens: list[Token], index: int) -> tuple[str, int]:
-    parts: list[str] = []
-    count = len(tokens)
-    while index < count:
-        token = tokens[index]
-        if token.kind == WORD and not parts and token.text.lower() in _NOT_TABLE:
-            return "", index
-        if token.kind == WORD:
-            parts.append(token.text)
-        elif token.kind == BACKQUOTED:
-            parts.append(token.text[1:-1].replace("``", "`"))
-        else:
-            return "", index
-        index += 1
-        if index < count and tokens[index].kind == PUNCT and tokens[index].text == ".":
-            index += 1
-            continue
-        break
-    if index < count and tokens[index].kind == PUNCT and tokens[index].text == "(":
-        return "", index  # a table function
-    return ".".join(parts), index
-
-
-def _cte_names(tokens: list[Token]) -> set[str]:
-    names: set[str] = set()
-    for i in range(len(tokens) - 3):
-        first, second, third = tokens[i + 1], tokens[i + 2], tokens[i + 3]
-        opener = tokens[i]
-        if (
-            (_is_word(opener, "with") or (opener.kind == PUNCT and opener.text == ","))
-            and first.kind in (WORD, BACKQUOTED)
-            and _is_word(second, "as")
-            and third.kind == PUNCT
-            and third.text == "("
-        ):
-            names.add(first.text.strip("`").lower())
-    return names

@@ -59,6 +59,14 @@ def render(
     if "$" not in text and "#" not in text:
         return text
     source = Source(text, file, line, column)
+    try:
+        return _render(source, variables)
+    except RecursionError:
+        raise source.error("template nested too deeply", 0) from None
+
+
+def _render(source: Source, variables: Mapping[str, str]) -> str:
+    file = source.file
     nodes = _TemplateParser(source).parse()
     scope = Scope(variables)
     depth = [0]

@@ -32,16 +32,24 @@ class Token(NamedTuple):
 # braces: ``${date.toString("{x}")}``); a reference never spans lines or statements.
 _VARIABLE_BODY = r"""\{(?:[^{}'";\n]|'[^'\n]*'|"[^"\n]*")*\}"""
 _WORD = r"(?:\w+|\$(?:" + _VARIABLE_BODY + r")?)+"
+# Strings keep backslash escapes; a ``${...}`` inside may quote with the same quote character
+# (``"${date.toString("yyyyMMdd")}"``), as Byzer users write it.
+_STRING = (
+    r"'(?!'')(?:[^'\\$]|\\.|\$(?:" + _VARIABLE_BODY + r")?)*'"
+    r'|"(?:[^"\\$]|\\.|\$(?:' + _VARIABLE_BODY + r")?)*\""
+)
 
-# Leading whitespace is folded into each match (half as many matches as separate whitespace tokens),
+# Leading whitespace (and a byte-order mark) is folded into each match (half as many matches as separate whitespace tokens),
 # and the most frequent tokens (words, common punctuation) come first: this loop dominates parse time.
 _MASTER = re.compile(
-    r"""\s*(?:
+    r"""[\s\ufeff]*(?:
     (?P<word>"""
     + _WORD
     + r""")
   | (?P<punct>[(),.=*<>+]|-(?!-))
-  | (?P<string>'(?!'')(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<string>"""
+    + _STRING
+    + r""")
   | (?P<semi>;)
   | (?P<line_comment>--[^\n]*)
   | (?P<hint>/\*\+.*?\*/)

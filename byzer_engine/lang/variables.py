@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from byzer_engine.lang.templating import render
 
 
-class VariableTable:
-    """The variables of one script run; initial values (built-ins, caller's) are taken literally."""
+class VariableTable(Mapping[str, str]):
+    """The variables of one script run (a read-only mapping of the rendered values, so it can be
+    passed to ``render`` as is); initial values (built-ins, the caller's) are taken literally."""
 
     def __init__(self, initial: Mapping[str, str] | None = None) -> None:
         self._values: dict[str, str] = dict(initial or {})
@@ -64,9 +65,6 @@ class VariableTable:
     def resolved(self) -> dict[str, str]:
         """Every variable, rendered."""
         return dict(self._values)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self._values.get(key, default)
 
     def is_compiled(self, key: str) -> bool:
         return key in self._compiled

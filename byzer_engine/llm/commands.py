@@ -125,7 +125,9 @@ def model_exists(ctx: ETContext, name: str) -> DataFrame:
     kind = "model" if client.get_master(name) is not None else None
     if kind is None and any((j.get("name") or j.get("job_name")) == name for j in _finetune_jobs()):
         kind = "finetune"
-    return ctx.spark.createDataFrame([(name, kind is not None, kind)], "`name` string, `exists` boolean, `type` string")
+    return ctx.spark.createDataFrame(
+        [(name, kind is not None, kind)], "`name` string, `exists` boolean, `type` string"
+    )
 
 
 def model_remove(ctx: ETContext, name: str) -> DataFrame:
@@ -139,7 +141,9 @@ def model_remove(ctx: ETContext, name: str) -> DataFrame:
         unregister(ctx.spark, name)
     elif _stop_finetune_job(name):
         kind = "finetune"
-    return ctx.spark.createDataFrame([(name, kind is not None, kind)], "`name` string, `removed` boolean, `type` string")
+    return ctx.spark.createDataFrame(
+        [(name, kind is not None, kind)], "`name` string, `removed` boolean, `type` string"
+    )
 
 
 def setup(ctx: ETContext, argument: str) -> DataFrame:
@@ -164,7 +168,9 @@ def run_command(ctx: ETContext, args: list[str]) -> DataFrame:
     verb, rest = args[0], args[1:]
     if verb == "setup":
         if len(rest) != 1:
-            raise ByzerError(f'!byzerllm setup takes one argument: single, sft or "KEY=VALUE" (got {len(rest)})')
+            raise ByzerError(
+                f'!byzerllm setup takes one argument: single, sft or "KEY=VALUE" (got {len(rest)})'
+            )
         return setup(ctx, rest[0])
     if verb == "model":
         action = rest[0] if rest else ""
@@ -172,5 +178,7 @@ def run_command(ctx: ETContext, args: list[str]) -> DataFrame:
             return model_list(ctx)
         if action in ("exists", "remove") and len(rest) == 2:
             return model_exists(ctx, rest[1]) if action == "exists" else model_remove(ctx, rest[1])
-        raise ByzerError(f"!byzerllm model takes list, exists NAME or remove NAME (got {' '.join(rest) or 'nothing'})")
+        raise ByzerError(
+            f"!byzerllm model takes list, exists NAME or remove NAME (got {' '.join(rest) or 'nothing'})"
+        )
     raise ByzerError(f"unknown !byzerllm command '{verb}'; usage: {USAGE}")

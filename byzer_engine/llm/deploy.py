@@ -74,7 +74,9 @@ def _gpus(settings: Resolved, backend: str) -> float:
     else:
         gpus = 1.0 if ray.cluster_resources().get("GPU", 0.0) >= 1 else 0.0
     if backend == "vllm" and gpus <= 0:
-        raise ByzerError('infer_backend=vllm runs on a GPU: set !byzerllm setup "num_gpus=1"; (or a fraction)')
+        raise ByzerError(
+            'infer_backend=vllm runs on a GPU: set !byzerllm setup "num_gpus=1"; (or a fraction)'
+        )
     return gpus
 
 
@@ -162,9 +164,11 @@ def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
 
     deploy = parse_deploy_options(options)
     settings = resolve(current(ctx.owner_state), options)
-    requested = settings.ray_address or getattr(ctx.config, "ray_address", None) or os.environ.get(ADDRESS_ENV)
+    requested = (
+        settings.ray_address or getattr(ctx.config, "ray_address", None) or os.environ.get(ADDRESS_ENV)
+    )
     address = ensure_ray(requested)
-    remote_cluster = bool(requested) and not requested.startswith(("127.", "localhost"))
+    remote_cluster = requested is not None and not requested.startswith(("127.", "localhost"))
     if deploy.reconnect:
         info = client.describe(deploy.udf_name)
         if info is None:

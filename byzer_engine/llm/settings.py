@@ -99,7 +99,9 @@ def mode_defaults(mode: str) -> dict[str, str]:
         return {"mode": "single", "num_gpus": "auto", "maxConcurrency": "1", "infer_backend": "transformers"}
     if mode == "sft":
         return {"mode": "sft", "num_gpus": "auto"}
-    raise ByzerError(f"unknown !byzerllm setup mode '{mode}'; known modes: {', '.join(MODES)}, or \"KEY=VALUE\"")
+    raise ByzerError(
+        f"unknown !byzerllm setup mode '{mode}'; known modes: {', '.join(MODES)}, or \"KEY=VALUE\""
+    )
 
 
 def current(owner_state: Mapping[str, Any]) -> dict[str, str]:

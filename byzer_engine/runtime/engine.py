@@ -24,9 +24,13 @@ if TYPE_CHECKING:
 
 # PySpark warns about pandas 3 on import; the engine moves no pandas data through Spark's pandas paths
 # that this affects, and the warning would reach CLI users.
-warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*", category=FutureWarning)
+warnings.filterwarnings(
+    "ignore", message=".*PySpark does not yet fully support pandas.*", category=FutureWarning
+)
 
 FETCH_TYPES = ("collect", "take")
+# The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
+POOL_PROPERTY = "spark.scheduler.pool"
 
 
 class Engine:
@@ -95,6 +99,7 @@ class Engine:
         else:
             description = f"{job.info.owner}: {job.info.job_name}"
             spark.sparkContext.setJobGroup(job.group_id, description, interruptOnCancel=True)
+            spark.sparkContext.setLocalProperty(POOL_PROPERTY, job.info.owner)
         try:
             yield
         finally:
@@ -103,7 +108,12 @@ class Engine:
                 spark.removeTag(job.group_id)
             else:
                 context = spark.sparkContext
-                for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+                for key in (
+                    "spark.jobGroup.id",
+                    "spark.job.description",
+                    "spark.job.interruptOnCancel",
+                    POOL_PROPERTY,
+                ):
                     context.setLocalProperty(key, None)  # type: ignore[arg-type]
 
     # -- owners --------------------------------------------------------------------------------------
@@ -179,7 +189,9 @@ class Engine:
             if on_message is not None:
                 on_message(message)
 
-        job = self.jobs.start(owner=owner, content=text, job_name=job_name, job_type=job_type, timeout_s=timeout_s)
+        job = self.jobs.start(
+            owner=owner, content=text, job_name=job_name, job_type=job_type, timeout_s=timeout_s
+        )
         status = "failed"
         try:
             with self._job_group(spark, job):

@@ -74,7 +74,9 @@ def write_log4j_config(config: EngineConfig) -> str:
         appenders += _CONSOLE_APPENDER
         refs = "file, console"
     text = _LOG4J_TEMPLATE.format(level=config.log_level.lower(), refs=refs, appenders=appenders)
-    target = Path(log_file).parent / f"log4j2-{config.log_level.lower()}-{int(config.log_to_console)}.properties"
+    target = (
+        Path(log_file).parent / f"log4j2-{config.log_level.lower()}-{int(config.log_to_console)}.properties"
+    )
     # Written atomically: several engines on one machine may start at once.
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(text)
@@ -105,8 +107,15 @@ def spark_settings(config: EngineConfig) -> dict[str, str]:
         "spark.sql.warehouse.dir": str(Path(config.data_root) / "spark-warehouse"),
         # Rows come back as JSON with explicit nulls, the way Byzer returns them.
         "spark.sql.jsonGenerator.ignoreNullFields": "false",
+        # ``${...}`` is Byzer's templating, done before Spark sees the text; an unknown variable must
+        # stay as written, not become Spark's empty substitution.
+        "spark.sql.variable.substitute": "false",
         "spark.driver.extraJavaOptions": java_opts,
         "spark.executor.extraJavaOptions": java_opts,
+        # Owners share the task slots: each owner's jobs run in a scheduler pool of their own (set per
+        # script by the Engine), so one owner's long job of many tasks does not hold up another owner's
+        # small query until it ends. Within one owner, jobs keep their order.
+        "spark.scheduler.mode": "FAIR",
     }
     if config.is_local:
         # A laptop or CI box: the default 200 shuffle partitions is pure overhead.
@@ -163,6 +172,8 @@ def start_spark(config: EngineConfig) -> SparkSession:
         for key, value in config.spark_conf.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
+    # Python UDFs run in Spark's Python workers: the interpreter (and venv) of this process.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(config.spark_master)
     for key, value in spark_settings(config).items():
         builder = builder.config(key, value)

@@ -20,7 +20,6 @@ from typing import Any, Literal, TypeVar
 
 from byzer_engine.runtime import Engine, EngineConfig
 from byzer_engine.server.errors import EngineFault
-from byzer_engine.server.scheduling import with_fair_scheduling
 
 log = logging.getLogger("byzer_engine.server")
 
@@ -39,8 +38,7 @@ class ServerSettings:
 
 class ServerState:
     def __init__(self, config: EngineConfig, settings: ServerSettings, engine: Engine | None = None) -> None:
-        # The server's own Spark shares task slots fairly between owners (see scheduling.py).
-        self.config = with_fair_scheduling(config) if engine is None else config
+        self.config = config
         self.settings = settings
         self._owns_engine = engine is None
         self._engine_future: Future[Engine] = Future()

@@ -56,7 +56,7 @@ class Backend(ABC):
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         """Release the model (GPU memory, connections)."""
 
 

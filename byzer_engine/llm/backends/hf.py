@@ -54,11 +54,32 @@ class TransformersBackend(Backend):
         set_cpu_threads(self.device, config.threads)
         location = model_location(config)
         self.model_name = config.model_name or location.name
-        self.model, self.tokenizer = load_model_and_tokenizer(location, device=self.device, merge_adapter=True)
+        self.model, self.tokenizer = load_model_and_tokenizer(
+            location, device=self.device, merge_adapter=True
+        )
         self.tokenizer.padding_side = "left"
-        self.batch_size = max(1, int(config.option("batch_size", str(DEFAULT_BATCH_SIZE)) or DEFAULT_BATCH_SIZE))
+        self.batch_size = max(
+            1, int(config.option("batch_size", str(DEFAULT_BATCH_SIZE)) or DEFAULT_BATCH_SIZE)
+        )
         self.context = _context_length(self.model, self.tokenizer)
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One token of generation: pages the weights in and builds the kernels before the first query."""
+        import torch
+
+        ids = torch.tensor(
+            [self.tokenizer("Hi", add_special_tokens=False)["input_ids"] or [0]], device=self.device
+        )
+        with torch.inference_mode():
+            self.model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=1,
+                do_sample=False,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -73,7 +94,9 @@ class TransformersBackend(Backend):
     def prompt_text(self, request: LLMRequest) -> str:
         messages = request.messages()
         if getattr(self.tokenizer, "chat_template", None):
-            text: str = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            text: str = self.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
             return text
         # A base model without a chat template: a plain transcript ending where the answer goes.
         lines = [f"{m['role']}: {m['content']}" for m in messages]
@@ -211,7 +234,9 @@ class TransformersBackend(Backend):
         import torch
 
         texts = [r.instruction for r in requests]
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.context, return_tensors="pt")
+        batch = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.context, return_tensors="pt"
+        )
         batch = {k: v.to(self.device) for k, v in batch.items()}
         with torch.inference_mode():
             hidden = self.model(**batch, output_hidden_states=True).hidden_states[-1]

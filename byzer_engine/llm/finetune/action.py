@@ -20,6 +20,7 @@ from byzer_engine.lang.errors import ByzerError, ByzerJobKilled
 from byzer_engine.llm.finetune import options as opts
 from byzer_engine.llm.finetune.registry import FAILED, FINISHED, NAMESPACE, RUNNING, STOPPED
 from byzer_engine.llm.packaged import ModelLocation, resolve_model
+from byzer_engine.llm.settings import Resolved, current, resolve
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -31,33 +32,23 @@ POLL_SECONDS = 1.0
 WORKER_START_TIMEOUT_S = 600.0
 
 
-def setting(ctx: ETContext, options: Mapping[str, str], key: str) -> str | None:
-    """A statement option, else a ``!byzerllm setup "KEY=VALUE"`` setting of this owner."""
-    if options.get(key):
-        return options[key]
-    for value in ctx.owner_state.values():
-        if isinstance(value, Mapping) and value.get(key) not in (None, ""):
-            return str(value[key])
-    return None
+def pool_settings(ctx: ETContext, options: Mapping[str, str]) -> Resolved:
+    """``!byzerllm setup`` settings of this owner (num_gpus, num_cpus, rayAddress), overridden by options."""
+    return resolve(current(ctx.owner_state), options)
 
 
-def connect_ray(ctx: ETContext, options: Mapping[str, str]) -> str:
+def connect_ray(ctx: ETContext, settings: Resolved) -> str:
     from byzer_engine.llm.ray_runtime import ensure_ray
 
-    address = setting(ctx, options, "rayAddress") or getattr(ctx.config, "ray_address", None)
-    return ensure_ray(address)
+    return ensure_ray(settings.ray_address or getattr(ctx.config, "ray_address", None))
 
 
-def gpus_for_job(ctx: ETContext, options: Mapping[str, str]) -> float:
-    """num_gpus when given; else one GPU when the Ray cluster has any, none on a CPU-only cluster."""
+def gpus_for_job(settings: Resolved) -> float:
+    """num_gpus when given; "auto" (the default): one GPU when the Ray cluster has any, else none."""
+    if settings.num_gpus is not None:
+        return settings.num_gpus
     import ray
 
-    given = setting(ctx, options, "num_gpus")
-    if given is not None:
-        try:
-            return float(given)
-        except ValueError:
-            raise ByzerError(f"num_gpus: '{given}' is not a number") from None
     return 1.0 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
 
 
@@ -88,18 +79,24 @@ def finetune(ctx: ETContext, options: dict[str, str]) -> DataFrame:
     from byzer_engine.llm.finetune.registry import registry
     from byzer_engine.llm.finetune.worker import FinetuneWorker
 
-    address = connect_ray(ctx, options)
-    num_gpus = gpus_for_job(ctx, options)
+    settings = pool_settings(ctx, options)
+    address = connect_ray(ctx, settings)
+    num_gpus = gpus_for_job(settings)
     load_in_4bit = bool(typed.get("load_in_4bit") or typed.get("qlora"))
     if load_in_4bit and num_gpus <= 0:
         raise ByzerError("QLoRA (sft.bool.load_in_4bit) needs a GPU: set num_gpus on a Ray cluster with GPUs")
-    threads = setting(ctx, options, "num_threads")
+    threads = options.get("num_threads", "").strip()
+    if threads and not threads.isdigit():
+        raise ByzerError(f"num_threads must be a whole number, got '{threads}'")
+    # localPathPrefix (Byzer's name) holds the job folders; by default the owner's home/finetune.
+    prefix = options.get("localPathPrefix", "").strip()
+    jobs_root = ctx.resolve_path(prefix) if prefix else os.path.join(ctx.home, "finetune")
     spec = opts.FinetuneSpec(
         name=name,
         owner=ctx.owner,
         base_directory=base.directory,
         base_gguf_file=base.gguf_file,
-        output_dir=os.path.join(os.path.abspath(ctx.home), "finetune", name),
+        output_dir=os.path.join(os.path.abspath(jobs_root), name),
         max_seq_length=int(typed.get("max_seq_length", 512)),
         lora=opts.lora_settings(typed),
         training_args=opts.training_args(typed),
@@ -121,7 +118,7 @@ def finetune(ctx: ETContext, options: dict[str, str]) -> DataFrame:
         lifetime="detached",  # a detached job outlives the statement (and the engine, on a cluster)
         max_concurrency=4,  # add_batch calls arrive while earlier ones are stored
         max_restarts=0,
-        num_cpus=float(setting(ctx, options, "num_cpus") or 1),
+        num_cpus=1 if settings.num_cpus is None else settings.num_cpus,
         num_gpus=num_gpus,
     ).remote(spec)
     record = {
@@ -253,8 +250,9 @@ def merge(ctx: ETContext, options: dict[str, str]) -> DataFrame:
 
     from byzer_engine.llm.finetune.merge import merge_adapter
 
-    connect_ray(ctx, options)
-    num_gpus = gpus_for_job(ctx, options)
+    settings = pool_settings(ctx, options)
+    connect_ray(ctx, settings)
+    num_gpus = gpus_for_job(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.merging-{secrets.token_hex(3)}")
     task: Any = ray.remote(merge_adapter)

@@ -6,8 +6,6 @@ Each Spark task connects to Ray and pushes its partition's Arrow batches straigh
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -22,8 +20,6 @@ REQUIRED_COLUMNS = ("instruction", "output")
 OPTIONAL_COLUMNS = ("input", "history", "system")
 # Batches in flight per Spark task: reading the next batch overlaps with the actor storing the last.
 MAX_IN_FLIGHT = 4
-# Spark's Python workers start before Ray does, so they lack the token mode Ray set for this process.
-RAY_AUTH_ENV = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
 
 
 def training_frame(table: DataFrame, table_name: str) -> DataFrame:
@@ -51,28 +47,10 @@ def training_frame(table: DataFrame, table_name: str) -> DataFrame:
     return table.select(*columns)
 
 
-def _ray_auth_env() -> dict[str, str]:
-    """The driver's Ray authentication settings: a Spark task must present the same to connect."""
-    return {key: value for key in RAY_AUTH_ENV if (value := os.environ.get(key))}
-
-
-def _adopt_auth_env(auth_env: dict[str, str]) -> None:
-    """Ray reads its auth mode when it is imported, so set it first (and refresh a Ray already loaded)."""
-    missing = {key: value for key, value in auth_env.items() if key not in os.environ}
-    if not missing:
-        return
-    os.environ.update(missing)
-    if "ray" in sys.modules:
-        from ray._raylet import Config
-
-        Config.initialize("")
-
-
 def _pusher(
-    ray_address: str, worker_name: str, namespace: str, auth_env: dict[str, str]
+    ray_address: str, worker_name: str, namespace: str
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     def push(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        _adopt_auth_env(auth_env)
         import ray
 
         from byzer_engine.llm.ray_runtime import ensure_ray
@@ -98,7 +76,5 @@ def _pusher(
 
 def feed(frame: DataFrame, ray_address: str, worker_name: str, namespace: str) -> int:
     """Pushes every row of ``frame`` into the named actor; returns the number of rows sent."""
-    counts = frame.mapInArrow(
-        _pusher(ray_address, worker_name, namespace, _ray_auth_env()), "rows long"
-    ).collect()
+    counts = frame.mapInArrow(_pusher(ray_address, worker_name, namespace), "rows long").collect()
     return sum(int(row["rows"]) for row in counts)

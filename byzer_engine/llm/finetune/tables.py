@@ -70,20 +70,26 @@ def log_frame(spark: SparkSession, log: Sequence[Mapping[str, Any]]) -> DataFram
 
 
 def job_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """One row of ``list_jobs()`` (JSON-safe)."""
+    """One row of ``list_jobs()`` (JSON-safe): ``name`` plus the engine's job columns (jobName, jobType,
+    progress, startTime, status) so the rows line up in ``load _mlsql_.`jobs` ``, then the training state."""
     start = record.get("start_time")
+    step = _typed(record.get("step"), "bigint")
+    total = _typed(record.get("total_steps"), "bigint")
     return {
         "name": record.get("name"),
-        "job_type": "finetune",
         "owner": record.get("owner"),
+        "jobName": record.get("name"),
+        "jobType": "finetune",
+        "progress": f"{step or 0}/{total}" if total else None,
+        "startTime": None if start is None else int(float(start) * 1000),
         "status": record.get("status"),
         "phase": record.get("phase"),
-        "step": _typed(record.get("step"), "bigint"),
-        "total_steps": _typed(record.get("total_steps"), "bigint"),
+        "step": step,
+        "total_steps": total,
         "epoch": _typed(record.get("epoch"), "double"),
         "loss": _typed(record.get("loss"), "double"),
         "elapsed_s": _typed(record.get("elapsed_s"), "double"),
-        "start_time": None if start is None else int(float(start) * 1000),
+        "train_rows": _typed(record.get("train_rows"), "bigint"),
         "base_model": record.get("base_model"),
         "adapter_path": record.get("adapter_path"),
         "output_dir": record.get("output_dir"),

@@ -71,8 +71,13 @@ class FinetuneWorker:
             logger.exception("fine-tune job %s failed", self._spec.name)
             outcome = {"status": FAILED, "error": f"{type(error).__name__}: {error}"}
         self._write_summary(outcome)
-        # The registry records the outcome and then ends this actor.
-        ray.get(self._registry.finish.remote(self._spec.name, outcome))
+        try:
+            # The registry records the outcome and then ends this actor.
+            ray.get(self._registry.finish.remote(self._spec.name, outcome))
+        except Exception:
+            # No registry left to end us: leave anyway rather than hold the model's memory forever.
+            logger.exception("fine-tune job %s could not report its outcome", self._spec.name)
+            os._exit(1)
 
     def _train(self) -> dict[str, Any]:
         import torch

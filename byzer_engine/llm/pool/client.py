@@ -108,18 +108,15 @@ def deploy(spec: PoolSpec) -> tuple[dict[str, Any], str]:
         remove(spec.name)
     _check_resources(spec)
     try:
-        master = (
-            ray.remote(PoolMaster)
-            .options(
-                name=spec.name,
-                namespace=NAMESPACE,
-                lifetime="detached",
-                num_cpus=0,
-                max_concurrency=1000,
-                max_restarts=0,
-            )
-            .remote(spec)
-        )
+        actor_class: Any = ray.remote(PoolMaster)
+        master = actor_class.options(
+            name=spec.name,
+            namespace=NAMESPACE,
+            lifetime="detached",
+            num_cpus=0,
+            max_concurrency=1000,
+            max_restarts=0,
+        ).remote(spec)
     except ValueError as exc:
         raise ByzerError(f"cannot deploy '{spec.name}': {exc}") from exc
     try:

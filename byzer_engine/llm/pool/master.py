@@ -181,7 +181,9 @@ class PoolMaster:
                 return [error_response(r, f"worker failed: {_cause(exc)}") for r in part]
             finally:
                 await self._release(slot)
-        return [error_response(r, f"worker died {self.spec.max_retries + 1} times: {last_error}") for r in part]
+        return [
+            error_response(r, f"worker died {self.spec.max_retries + 1} times: {last_error}") for r in part
+        ]
 
     async def generate(self, batch: list[Any]) -> list[dict[str, Any]]:
         """One response per request of ``batch`` (JSON strings or dicts), in order."""
@@ -198,6 +200,8 @@ class PoolMaster:
         self.requests_served += len(raws)
         self.distinct_computed += len(distinct)
         self.batches += 1
+        if not distinct:
+            return []
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
         parts = split_evenly(len(distinct), max(1, slots_free) * self.spec.worker_max_concurrency)
         answered = await asyncio.gather(*(self._dispatch(distinct[a:b]) for a, b in parts))

@@ -27,7 +27,11 @@ class ModelWorker:
     def load(self) -> dict[str, Any]:
         started = time.perf_counter()
         self.backend = create_backend(self.config)
-        return {**self.backend.describe(), "pid": os.getpid(), "load_s": round(time.perf_counter() - started, 2)}
+        return {
+            **self.backend.describe(),
+            "pid": os.getpid(),
+            "load_s": round(time.perf_counter() - started, 2),
+        }
 
     def _backend(self) -> Backend:
         if self.backend is None:
@@ -51,7 +55,9 @@ class ModelWorker:
             self.requests += len(raws)
             self.batches += 1
             self.busy_seconds += time.perf_counter() - started
-        return [r if r is not None else error_response(raws[i], "no response") for i, r in enumerate(responses)]
+        return [
+            r if r is not None else error_response(raws[i], "no response") for i, r in enumerate(responses)
+        ]
 
     def stream(self, raw: dict[str, Any]) -> Iterator[str]:
         request = parse_request(raw)

@@ -9,7 +9,6 @@ imports them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -66,7 +65,9 @@ class ET(ABC):
     example: ClassVar[str] = ""
 
     @abstractmethod
-    def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame | None:
+    def run(
+        self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]
+    ) -> DataFrame | None:
         """Run the ET over ``table`` (``None`` for ``command``); return the output table, if any."""
 
     def register(self, ctx: ETContext, path: str, function: str, options: dict[str, str]) -> None:

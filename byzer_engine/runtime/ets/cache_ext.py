@@ -37,5 +37,9 @@ class CacheExt(ET):
             raise ByzerError(f"!cache: lifeTime must be one of {', '.join(LIFETIMES)}, not {life!r}")
         table.persist()
         if life == "script":
-            ctx.at_script_end(table.unpersist)
+
+            def release() -> None:
+                table.unpersist()
+
+            ctx.at_script_end(release)
         return table

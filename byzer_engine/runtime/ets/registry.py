@@ -7,6 +7,7 @@ Entry points are only listed at start-up; each is imported the first time it is 
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
@@ -53,6 +54,15 @@ class ETRegistry:
             ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in self._classes
         }
         self._failed: dict[str, str] = {}
+        # Entry points are imported lazily, possibly from several request threads at once.
+        self._lock = threading.RLock()
+
+    def register(self, et_class: type[ET]) -> None:
+        """Adds an ET at run time (an embedding application's own ET)."""
+        with self._lock:
+            self._classes[et_class.name] = et_class
+            self._pending.pop(et_class.name, None)
+            self._failed.pop(et_class.name, None)
 
     def names(self) -> list[str]:
         return sorted({*self._classes, *self._pending, *self._failed}, key=str.lower)
@@ -77,22 +87,24 @@ class ETRegistry:
         self._classes[name] = loaded
 
     def get_class(self, name: str) -> type[ET]:
-        canonical = self._canonical(name)
-        if canonical is None:
-            known = ", ".join(self.names())
-            raise ByzerError(f"unknown ET '{name}'; known ETs: {known}")
-        if canonical in self._pending:
-            self._load_pending(canonical)
-        if canonical in self._failed:
-            raise ByzerError(f"ET '{canonical}' could not be loaded: {self._failed[canonical]}")
-        return self._classes[canonical]
+        with self._lock:
+            canonical = self._canonical(name)
+            if canonical is None:
+                known = ", ".join(self.names())
+                raise ByzerError(f"unknown ET '{name}'; known ETs: {known}")
+            if canonical in self._pending:
+                self._load_pending(canonical)
+            if canonical in self._failed:
+                raise ByzerError(f"ET '{canonical}' could not be loaded: {self._failed[canonical]}")
+            return self._classes[canonical]
 
     def create(self, name: str) -> ET:
         return self.get_class(name)()
 
     def entries(self) -> list[ETEntry]:
-        for name in list(self._pending):
-            self._load_pending(name)
-        out = [ETEntry(n, c) for n, c in self._classes.items()]
-        out += [ETEntry(n, None, e) for n, e in self._failed.items()]
+        with self._lock:
+            for name in list(self._pending):
+                self._load_pending(name)
+            out = [ETEntry(n, c) for n, c in self._classes.items()]
+            out += [ETEntry(n, None, e) for n, e in self._failed.items()]
         return sorted(out, key=lambda e: e.name.lower())

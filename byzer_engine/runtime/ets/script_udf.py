@@ -47,7 +47,9 @@ def compile_function(code: str, method: str, label: str) -> Callable[..., Any]:
     try:
         exec(compile(code, f"<ScriptUDF {label}>", "exec"), namespace)
     except SyntaxError as exc:
-        raise ByzerError(f"ScriptUDF {label}: the code is not valid Python: {exc.msg} (line {exc.lineno})") from exc
+        raise ByzerError(
+            f"ScriptUDF {label}: the code is not valid Python: {exc.msg} (line {exc.lineno})"
+        ) from exc
     function = namespace.get(method)
     if not callable(function):
         raise ByzerError(f"ScriptUDF {label}: the code defines no function named '{method}'")
@@ -70,7 +72,9 @@ class ScriptUDF(ET):
     params = (
         ETParam("code", "the Python code defining the function", required=True),
         ETParam("lang", "the language of the code", default="python", values=("python",)),
-        ETParam("dataType", "the Spark type the function returns (e.g. string, array(string))", default="string"),
+        ETParam(
+            "dataType", "the Spark type the function returns (e.g. string, array(string))", default="string"
+        ),
         ETParam("methodName", "the function in the code to call", default="apply"),
     )
     example = """register ScriptUDF.`` as plus_one where lang="python" and dataType="integer"
@@ -81,14 +85,18 @@ def apply(self, a):
 select plus_one(1) as two as t;"""
 
     def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> None:
-        raise ByzerError("ScriptUDF is used with register: register ScriptUDF.`` as NAME where code='''...'''")
+        raise ByzerError(
+            "ScriptUDF is used with register: register ScriptUDF.`` as NAME where code='''...'''"
+        )
 
     def register(self, ctx: ETContext, path: str, function: str, options: dict[str, str]) -> None:
         lang = options.get("lang", "python").lower()
         if lang != "python":
             raise ByzerError(f"ScriptUDF: lang '{lang}' is not supported here; use lang=\"python\"")
         if not getattr(ctx.config, "allow_shell", False):
-            raise ByzerAuthError("ScriptUDF runs Python code, which this engine does not allow (allow_shell is off)")
+            raise ByzerAuthError(
+                "ScriptUDF runs Python code, which this engine does not allow (allow_shell is off)"
+            )
         code = options.get("code")
         if not code:
             raise ByzerError("ScriptUDF needs code='''...'''")

@@ -17,7 +17,6 @@ from byzer_engine.lang.statements import Statement
 from byzer_engine.runtime.jobs import RunningJob
 
 
-
 def statement_position(statement: Statement, lines: list[str], file: str) -> Position:
     span = statement.span
     line_text = ""

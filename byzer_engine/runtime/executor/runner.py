@@ -93,7 +93,11 @@ class ScriptRunner:
 
     def parse(self, text: str, *, skip_include: bool) -> list[Statement]:
         self.lines = text.splitlines()
-        project_root = os.path.dirname(os.path.abspath(self.file)) if os.path.isfile(self.file) else self.state.owner.home
+        project_root = (
+            os.path.dirname(os.path.abspath(self.file))
+            if os.path.isfile(self.file)
+            else self.state.owner.home
+        )
         statements: list[Statement] = lang.parse_script(
             text, file=self.file, project_root=project_root, skip_include=skip_include
         )

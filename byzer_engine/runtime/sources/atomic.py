@@ -33,7 +33,12 @@ class HadoopFiles:
 
     def sibling(self, tag: str) -> Any:
         name = self.path.getName()
-        return self._jvm.org.apache.hadoop.fs.Path(self.path.getParent(), f".{name}.byzer-{tag}-{uuid.uuid4().hex}")
+        return self._jvm.org.apache.hadoop.fs.Path(
+            self.path.getParent(), f".{name}.byzer-{tag}-{uuid.uuid4().hex}"
+        )
+
+    def child(self, name: str) -> Any:
+        return self._jvm.org.apache.hadoop.fs.Path(self.path, name)
 
     def exists(self, path: Any = None) -> bool:
         return bool(self.fs.exists(path if path is not None else self.path))

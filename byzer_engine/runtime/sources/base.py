@@ -7,7 +7,6 @@ through to Spark's own reader/writer as a format name.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -41,8 +40,15 @@ class DataSource(ABC):
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
         """Read PATH into a DataFrame."""
 
-    def save(self, ctx: SourceContext, df: DataFrame, path: str, mode: str, options: dict[str, str],
-             partition_by: tuple[str, ...]) -> None:
+    def save(
+        self,
+        ctx: SourceContext,
+        df: DataFrame,
+        path: str,
+        mode: str,
+        options: dict[str, str],
+        partition_by: tuple[str, ...],
+    ) -> None:
         from byzer_engine.lang.errors import ByzerError
 
         raise ByzerError(f"data source '{self.name}' cannot be saved to")

@@ -9,12 +9,24 @@ from byzer_engine.runtime.sources.atomic import HadoopFiles, has_jvm, write_atom
 from byzer_engine.runtime.sources.base import DataSource, SourceContext
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, DataFrameReader
 
 
 def split_paths(path: str) -> list[str]:
     """``load csv.`a.csv,b.csv` `` reads several files, as in Byzer."""
     return [p for p in path.split(",") if p]
+
+
+def reader_for(
+    ctx: SourceContext, options: dict[str, str], format_name: str | None = None
+) -> DataFrameReader:
+    """A reader with the options; ``schema="a int, b string"`` (a DDL string) fixes the columns."""
+    options = dict(options)
+    schema = options.pop("schema", None)
+    reader = ctx.spark.read.options(**options)
+    if format_name:
+        reader = reader.format(format_name)
+    return reader.schema(schema) if schema else reader
 
 
 class SparkFileSource(DataSource):
@@ -23,7 +35,7 @@ class SparkFileSource(DataSource):
     spark_format: ClassVar[str] = ""
 
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
-        return ctx.spark.read.format(self.spark_format).options(**options).load(split_paths(path))
+        return reader_for(ctx, options, self.spark_format).load(split_paths(path))
 
     def save(
         self,
@@ -53,7 +65,7 @@ class CsvSource(SparkFileSource):
             count = int(skip)
         except ValueError as exc:
             raise ByzerError(f"skipFirstNLines must be a number, not {skip!r}") from exc
-        return ctx.spark.read.options(**options).csv(_lines_after(ctx, split_paths(path), count))
+        return reader_for(ctx, options).csv(_lines_after(ctx, split_paths(path), count))
 
 
 def _lines_after(ctx: SourceContext, paths: list[str], count: int) -> DataFrame:
@@ -96,7 +108,7 @@ class TextSource(DataSource):
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
         from pyspark.sql import functions as F
 
-        df = ctx.spark.read.options(**options).text(split_paths(path))
+        df = reader_for(ctx, options).text(split_paths(path))
         return df.select(F.col("_metadata.file_path").alias("file"), F.col("value"))
 
     def save(
@@ -131,8 +143,7 @@ class TextSource(DataSource):
             for name, contents in grouped.items():
                 if "/" in name or name in {"", ".", ".."}:
                     raise ByzerError(f"text save: invalid file name {name!r}")
-                child = ctx.spark._jvm.org.apache.hadoop.fs.Path(files.path, name)  # type: ignore[attr-defined]
-                files.write_bytes(child, "\n".join(contents).encode("utf-8"))
+                files.write_bytes(files.child(name), "\n".join(contents).encode("utf-8"))
 
         write_atomically(ctx.spark, path, mode, write)
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 JOB_PROVIDER_GROUP = "byzer_engine.job_providers"
 
 
-def rows_table(spark: SparkSession, rows: list[dict[str, Any]], columns: list[str] | None = None) -> DataFrame:
+def rows_table(
+    spark: SparkSession, rows: list[dict[str, Any]], columns: list[str] | None = None
+) -> DataFrame:
     """A table from dict rows whose keys and types may differ: each column gets the narrowest type
     that fits every value (bool, bigint, double, else string; dicts and lists as JSON text)."""
     from pyspark.sql.types import StructField, StructType
@@ -113,7 +115,9 @@ def _providers() -> list[tuple[str, Any]]:
 
 
 def jobs(ctx: SourceContext) -> DataFrame:
-    rows: list[dict[str, Any]] = [{"source": "engine", **job.to_dict()} for job in _engine(ctx).running_jobs()]
+    rows: list[dict[str, Any]] = [
+        {"source": "engine", **job.to_dict()} for job in _engine(ctx).running_jobs()
+    ]
     for name, provider in _providers():
         rows.extend({"source": name, **row} for row in provider.list_jobs())
     columns = ["source", "owner", "jobName", "jobType", "content", "groupId", "progress", "startTime"]
@@ -140,14 +144,19 @@ def temp_tables(ctx: SourceContext) -> DataFrame:
 
 
 def functions(ctx: SourceContext) -> DataFrame:
-    rows = [{"name": f.name, "className": f.className, "isTemporary": f.isTemporary} for f in ctx.spark.catalog.listFunctions()]
+    rows = [
+        {"name": f.name, "className": f.className, "isTemporary": f.isTemporary}
+        for f in ctx.spark.catalog.listFunctions()
+    ]
     return rows_table(ctx.spark, rows, ["name", "className", "isTemporary"])
 
 
 def progress(ctx: SourceContext, name: str) -> DataFrame:
     for job in _engine(ctx).running_jobs():
         if name in (job.job_name, job.group_id):
-            return rows_table(ctx.spark, [{"jobName": job.job_name, "groupId": job.group_id, "progress": job.progress}])
+            return rows_table(
+                ctx.spark, [{"jobName": job.job_name, "groupId": job.group_id, "progress": job.progress}]
+            )
     raise ByzerError(f"no running job named '{name}'")
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.runtime.sources.base import DataSource, SourceContext
+from byzer_engine.runtime.sources.files import reader_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -48,7 +49,7 @@ class JsonStrSource(DataSource):
         records = _json_records(variable_text(ctx, path))
         if not records:
             return ctx.spark.createDataFrame([], "value string").select()
-        return ctx.spark.read.options(**options).json(_lines_table(ctx, records))
+        return reader_for(ctx, options).json(_lines_table(ctx, records))
 
 
 class CsvStrSource(DataSource):
@@ -61,7 +62,7 @@ class CsvStrSource(DataSource):
         if "delimiter" in options and "sep" not in options:
             options["sep"] = options.pop("delimiter")
         lines = [line for line in variable_text(ctx, path).splitlines() if line.strip()]
-        return ctx.spark.read.options(**options).csv(_lines_table(ctx, lines))
+        return reader_for(ctx, options).csv(_lines_table(ctx, lines))
 
 
 class ScriptSource(DataSource):

@@ -71,6 +71,8 @@ def completion_requests(req: CompletionRequest) -> list[dict[str, Any]]:
 
 
 def output_text(response: dict[str, Any]) -> str:
+    if "error" in response:  # the request failed on its own (bad field, prompt too long ...)
+        raise UnsupportedRequest(f"the model could not answer: {response['error']}")
     output = response.get("output", "")
     if isinstance(output, list):  # an embedding answer; chat models answer text
         raise UnsupportedRequest("this model returns embeddings, not text", param="model")

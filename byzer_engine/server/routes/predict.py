@@ -21,7 +21,6 @@ from byzer_engine.server.auth import require_token
 from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_error
 from byzer_engine.server.params import openapi_body, parse, read_params
 from byzer_engine.server.protocol import PredictRequest
-from byzer_engine.server.scheduling import in_owner_pool
 from byzer_engine.server.state import ServerState
 
 router = APIRouter(dependencies=[Depends(require_token)], tags=["models"])
@@ -90,7 +89,7 @@ async def predict(request: Request) -> SafeJSONResponse:
             output_size=len(lines),
             session_per_request=req.session_per_request,
         )
-        result = await state.run(in_owner_pool(engine, req.owner, call))
+        result = await state.run(call)
     except Exception as exc:
         raise as_byzer_error(exc) from None
     return SafeJSONResponse(result.rows)

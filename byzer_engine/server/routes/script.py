@@ -18,7 +18,6 @@ from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_er
 from byzer_engine.server.jobinfo import job_json, now_ms, requested_job_json
 from byzer_engine.server.params import openapi_body, parse, read_params
 from byzer_engine.server.protocol import AsyncAccepted, CallbackPayload, ErrorBody, RunScriptRequest
-from byzer_engine.server.scheduling import in_owner_pool
 from byzer_engine.server.state import ServerState
 
 log = logging.getLogger("byzer_engine.server")
@@ -71,7 +70,7 @@ async def run_script(request: Request) -> SafeJSONResponse:
         return SafeJSONResponse(statements)
 
     job_name = req.job_name or str(uuid.uuid4())
-    script_call: Callable[[], Result] = functools.partial(
+    call: Callable[[], Result] = functools.partial(
         engine.run_script,
         req.sql,
         owner=req.owner,
@@ -85,7 +84,6 @@ async def run_script(request: Request) -> SafeJSONResponse:
         session_per_request=req.session_per_request,
         skip_include=req.skip_include,
     )
-    call = in_owner_pool(engine, req.owner, script_call)
     if req.run_async:
         assert req.callback is not None
         state.spawn(_run_and_call_back(state, call, req, job_name))

@@ -43,7 +43,8 @@ def test_rows() -> None:
     assert summary["steps"] == 24 and summary["final_loss"] == 0.01 and summary["adapter_path"] is None
     assert [name for name, _ in tables.SUMMARY_COLUMNS] == list(summary)
     row = tables.job_row(record)
-    assert row["status"] == "finished" and row["start_time"] == 10000 and row["job_type"] == "finetune"
+    assert row["status"] == "finished" and row["startTime"] == 10000 and row["jobType"] == "finetune"
+    assert row["name"] == row["jobName"] == "j" and row["progress"] is None
     assert tables.log_rows([{"step": 1, "loss": 2.5}]) == [
         {"step": 1, "epoch": None, "loss": 2.5, "learning_rate": None, "grad_norm": None}
     ]

@@ -1,0 +1,41 @@
+"""Helpers shared by the LLM tests (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from byzer_engine.runtime import Engine
+
+CHAT = "chat"
+OWNER = "llm_tests"
+QUESTIONS_CSV = Path(__file__).resolve().parents[2] / "examples" / "data" / "questions.csv"
+
+DEPLOY_CHAT = f"""
+!byzerllm setup single;
+!byzerllm setup "maxConcurrency=2";
+run command as LLM.`` where action="infer" and udfName="{CHAT}" and pretrainedModelType="custom/auto"
+  and modelTable="command" and reconnect="false";
+"""
+
+
+@dataclass(frozen=True)
+class ChatModel:
+    """The deployed test model, and the owner whose Spark session has its function registered."""
+
+    engine: Engine
+    name: str = CHAT
+    owner: str = OWNER
+
+    def run(self, script: str, **kwargs: Any) -> list[dict[str, Any]]:
+        kwargs.setdefault("owner", self.owner)
+        rows: list[dict[str, Any]] = self.engine.run_script(script, **kwargs).rows
+        return rows
+
+    def stats(self, name: str | None = None) -> dict[str, Any]:
+        from byzer_engine.llm.pool import client
+
+        info = client.describe(name or self.name)
+        assert info is not None, f"no pool named {name or self.name}"
+        return info
