@@ -89,6 +89,10 @@ def _run_quietly(callback: Callable[[], None]) -> None:
         pass
 
 
+# How often a cancelled job's Spark group is cancelled again until its script stops.
+RECANCEL_INTERVAL_S = 0.5
+
+
 class JobRegistry:
     """Jobs in flight, found by name or group id; cancellation goes through Spark's job groups."""
 
@@ -158,12 +162,30 @@ class JobRegistry:
     def _cancel(self, job: RunningJob, reason: str) -> bool:
         if not job.mark_cancelled(reason):
             return False
+        self._cancel_group_quietly(job.group_id)
+        # Spark cancels only the jobs a group has at that moment: a statement that was between two
+        # Spark jobs (parsing, planning, a JVM busy starting) submits its next one after the cancel. So
+        # the group is cancelled again until the script has stopped.
+        watcher = threading.Thread(
+            target=self._cancel_until_finished, args=(job,), name=f"cancel-{job.group_id}", daemon=True
+        )
+        watcher.start()
+        return True
+
+    def _cancel_until_finished(self, job: RunningJob) -> None:
+        while True:
+            with self._lock:
+                if job.group_id not in self._jobs:
+                    return
+            time.sleep(RECANCEL_INTERVAL_S)
+            self._cancel_group_quietly(job.group_id)
+
+    def _cancel_group_quietly(self, group_id: str) -> None:
         try:
-            self._cancel_group(job.group_id)
+            self._cancel_group(group_id)
         except Exception:
             # The session may be gone already; the job still stops at its next statement.
             pass
-        return True
 
     def running(self) -> list[JobInfo]:
         with self._lock:
