@@ -2,7 +2,8 @@
 
 The server starts with a token, on a free loopback port, with a data root in a temporary folder.
 When a collected test needs a deployed model, the test process starts (or joins) the test run's Ray
-and hands its address to the server with BYZER_RAY_ADDRESS, so there is one Ray for the whole run.
+and hands its address to the server with BYZER_RAY_ADDRESS, so there is one Ray for the whole run;
+``deployed_model`` deploys the packaged model once per module that uses it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from byzer_engine.client import Byzer
 
 TOKEN = "test-token-7d1f"
 STARTUP_TIMEOUT_S = 300  # a cold JVM on a busy 2-core machine can take a while
+DEPLOYED_MODEL = "server_chat"
+DEPLOY_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
@@ -140,3 +143,21 @@ def http(server: ServerProcess) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {server.token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=300) as raw:
         yield raw
+
+
+@pytest.fixture(scope="module")
+def deployed_model(http: httpx.Client) -> Iterator[str]:
+    """The packaged model deployed as ``server_chat`` through /run/script (owner admin); removed after."""
+    deploy = (
+        "!byzerllm setup single;\n"
+        f'run command as LLM.`` where action="infer" and pretrainedModelType="custom/auto" '
+        f'and udfName="{DEPLOYED_MODEL}" and modelTable="command";'
+    )
+    response = http.post("/run/script", data={"sql": deploy, "owner": "admin"}, timeout=DEPLOY_TIMEOUT_S)
+    assert response.status_code == 200, response.text
+    try:
+        yield DEPLOYED_MODEL
+    finally:
+        http.post(
+            "/run/script", data={"sql": f"!byzerllm model remove {DEPLOYED_MODEL};"}, timeout=DEPLOY_TIMEOUT_S
+        )

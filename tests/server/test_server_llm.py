@@ -1,7 +1,8 @@
 """Deployed models over HTTP: the official ``openai`` client, /model/predict, and kill of LLM work.
 
-The default model (SmolLM2-135M-Instruct, packaged) is deployed once, through /run/script, onto the
-test run's Ray, which the server joined through BYZER_RAY_ADDRESS.
+The default model (SmolLM2-135M-Instruct, packaged) is deployed once per module by conftest's
+``deployed_model``, through /run/script, onto the test run's Ray, which the server joined through
+BYZER_RAY_ADDRESS.
 """
 
 from __future__ import annotations
@@ -15,26 +16,10 @@ import httpx
 import openai
 import pytest
 
-MODEL = "server_chat"
 QUESTION = "What is the capital of France?"
 WAIT_S = 300
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def deployed_model(http: httpx.Client) -> Iterator[str]:
-    deploy = (
-        "!byzerllm setup single;\n"
-        f'run command as LLM.`` where action="infer" and pretrainedModelType="custom/auto" '
-        f'and udfName="{MODEL}" and modelTable="command";'
-    )
-    response = http.post("/run/script", data={"sql": deploy, "owner": "admin"}, timeout=WAIT_S)
-    assert response.status_code == 200, response.text
-    try:
-        yield MODEL
-    finally:
-        http.post("/run/script", data={"sql": f"!byzerllm model remove {MODEL};"}, timeout=WAIT_S)
 
 
 @pytest.fixture(scope="module")
