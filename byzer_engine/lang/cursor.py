@@ -142,6 +142,10 @@ class Cursor:
                     self.advance()
                     raise self.error("expected an option (key=\"value\") after 'and'", expected="an option")
                 self.advance()
+            elif self.looks_like_option():
+                raise self.error(
+                    'expected \'and\' between two options (k1="v1" and k2="v2")', expected="'and'"
+                )
         return options
 
     def value(self, message: str) -> tuple[str, ValueKind]:

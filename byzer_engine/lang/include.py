@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from byzer_engine.lang.errors import ByzerIncludeError
+from byzer_engine.lang.errors import ByzerIncludeError, Position
 from byzer_engine.lang.parser import parse_source
 from byzer_engine.lang.source import Source
 from byzer_engine.lang.statements import Include, SetVar, Statement
@@ -41,8 +41,9 @@ def parse_with_includes(
 
 
 def _default_root(file: str) -> str:
+    """The script's folder, or the current one (as ``.``, so included files keep relative names too)."""
     folder = os.path.dirname(file)
-    return folder if folder and os.path.isdir(folder) else os.getcwd()
+    return folder if folder and os.path.isdir(folder) else os.curdir
 
 
 def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str, Source]) -> list[Statement]:
@@ -58,36 +59,35 @@ def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str
         if not isinstance(statement, Include):
             statements.append(statement)
             continue
-        path = _resolve(statement, source.file, root, variables)
+        # Errors show the include's whole line from the file, as every other syntax error does.
+        position = statement.span.position(source.text_of_line(statement.span.line))
+        path = _resolve(statement, position, source.file, root, variables)
         real = os.path.realpath(path)
         if real in stack:
             chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(real)])
-            raise ByzerIncludeError(f"include cycle: {chain}", statement.span.position())
+            raise ByzerIncludeError(f"include cycle: {chain}", position)
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            raise ByzerIncludeError(
-                f"cannot read included file {path}: {error}", statement.span.position()
-            ) from None
+            raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
         included = Source(text, path)
         sources[path] = included
         statements.extend(_expand(included, root, (*stack, real), sources))
     return statements
 
 
-def _resolve(statement: Include, including_file: str, root: str, variables: Mapping[str, str]) -> str:
+def _resolve(
+    statement: Include, position: Position, including_file: str, root: str, variables: Mapping[str, str]
+) -> str:
     kind = statement.type.lower()
     if kind not in INCLUDE_TYPES:
         raise ByzerIncludeError(
-            f"unknown include type '{statement.type}' (supported: {', '.join(INCLUDE_TYPES)})",
-            statement.span.position(),
+            f"unknown include type '{statement.type}' (supported: {', '.join(INCLUDE_TYPES)})", position
         )
     path = render(statement.path, variables) if "$" in statement.path else statement.path
     if not path:
-        raise ByzerIncludeError(
-            "include needs a path, e.g. include local.`lib/common`", statement.span.position()
-        )
+        raise ByzerIncludeError("include needs a path, e.g. include local.`lib/common`", position)
     if os.path.isabs(path):
         base = ""
     elif kind == "local" and os.path.isfile(including_file):
@@ -101,5 +101,5 @@ def _resolve(statement: Include, including_file: str, root: str, variables: Mapp
     raise ByzerIncludeError(
         f"cannot include {statement.type}.`{statement.path}`: no file {candidate} "
         f"(also tried {candidate}.byzer and {candidate}.mlsql)",
-        statement.span.position(),
+        position,
     )

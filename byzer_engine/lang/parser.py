@@ -60,7 +60,7 @@ def check_branches(statements: list[Statement], sources: Mapping[str, Source] | 
         if source is None:
             return ByzerSyntaxError(message, span.position(), expected)
         return ByzerSyntaxError(
-            message, Position(span.file, span.line, span.column, _line_of(source, span.line)), expected
+            message, Position(span.file, span.line, span.column, source.text_of_line(span.line)), expected
         )
 
     open_ifs: list[tuple[Branch, bool]] = []  # (the !if, whether an !else was seen)
@@ -82,9 +82,3 @@ def check_branches(statements: list[Statement], sources: Mapping[str, Source] | 
     if open_ifs:
         unclosed = open_ifs[-1][0]
         raise fail("'!if' without a matching '!fi'", unclosed, expected="'!fi'")
-
-
-def _line_of(source: Source, line: int) -> str:
-    lines = source.text.splitlines()
-    index = line - source.line
-    return lines[index] if 0 <= index < len(lines) else ""

@@ -130,9 +130,8 @@ def parse_connect(cursor: Cursor, span: Span) -> Statement:
     if cursor.take_keyword("as"):
         alias = cursor.qualified_name("expected a name after 'as'")
     elif not cursor.at_end():
-        raise cursor.error(
-            f"unexpected {describe(cursor.peek())} in connect statement; expected 'where' or 'as'"
-        )
+        expected = "'and' or 'as'" if options else "'where' or 'as'"
+        raise cursor.error(f"unexpected {describe(cursor.peek())} in connect statement; expected {expected}")
     cursor.expect_end("the connection name")
     return Connect(span, format=fmt, options=options, alias=alias)
 

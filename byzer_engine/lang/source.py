@@ -48,6 +48,13 @@ class Source:
             text = " " * (self.column - 1) + text
         return text
 
+    def text_of_line(self, line: int) -> str:
+        """The whole text of ``line`` (numbered as in the file); "" for a line outside this source."""
+        row = line - self.line
+        if not 0 <= row < len(self._line_starts):
+            return ""
+        return self.line_text(self._line_starts[row])
+
     def position(self, offset: int) -> Position:
         line, column = self.location(offset)
         return Position(self.file, line, column, self.line_text(offset))

@@ -129,12 +129,13 @@ def _check_certain_errors(source: Source, tokens: list[Token], raw_verb: str | N
                     )
                 stack.pop()
             if previous is not None and previous.kind == PUNCT:
-                if text in ",)" and previous.text == ",":
+                if text == ")" and previous.text == ",":
+                    raise source.error("empty item in a list: unexpected ',' before ')'", previous.start)
+                if text == "," and previous.text in ",(":
+                    # the second ',' is the stray one (where Spark points too), even on the next line
                     raise source.error(
-                        "empty item in a list: unexpected ',' before '" + text + "'", previous.start
+                        f"empty item in a list: unexpected ',' after '{previous.text}'", token.start
                     )
-                if text == "," and previous.text == "(":
-                    raise source.error("empty item in a list: unexpected ',' after '('", token.start)
             if (
                 text == ")"
                 and previous is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,27 @@ def test_missing_file_and_unknown_type(tmp_path: Path) -> None:
     assert (caught.value.line, caught.value.column) == (2, 1)
     with pytest.raises(ByzerIncludeError, match="unknown include type 'http'"):
         parse_script("include http.`x`;", file=str(main))
+
+
+def test_include_error_shows_the_whole_line_of_the_include(tmp_path: Path) -> None:
+    main = _write(tmp_path / "main.byzer", "select 1 as a as t;  include local.`nope`; -- missing\n")
+    with pytest.raises(ByzerIncludeError) as caught:
+        parse_script(main.read_text(), file=str(main))
+    assert (caught.value.line, caught.value.column) == (1, 22)
+    assert caught.value.render().splitlines()[1:] == [
+        "    select 1 as a as t;  include local.`nope`; -- missing",
+        "    " + " " * 21 + "^",
+    ]
+
+
+def test_project_include_of_a_relatively_named_script_keeps_relative_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / "etl" / "load.byzer", "load json.`/x` as x;")
+    _write(tmp_path / "main.byzer", "include project.`etl/load`;\ninclude local.`etl/load`;")
+    monkeypatch.chdir(tmp_path)
+    statements = parse_script((tmp_path / "main.byzer").read_text(), file="main.byzer")
+    assert [s.span.file for s in statements] == [os.path.join("etl", "load.byzer")] * 2
 
 
 def test_error_inside_an_included_file_names_that_file(tmp_path: Path) -> None:

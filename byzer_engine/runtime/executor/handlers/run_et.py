@@ -14,7 +14,8 @@ UNNAMED_OUTPUT = "__last_command_output__"
 @handles(RunET)
 def run_et(state: ScriptState, statement: RunET) -> Produced | None:
     et = state.engine.ets.create(statement.et)
-    table = None if statement.table == COMMAND_TABLE else state.spark.table(statement.table)
+    # Table names are case-insensitive, as in Spark: `Run Command As ...` is the built-in table too.
+    table = None if statement.table.lower() == COMMAND_TABLE else state.spark.table(statement.table)
     df = et.run(state.et_context(statement.verb), table, statement.path, dict(statement.options))
     if df is None:
         return None
