@@ -60,5 +60,15 @@ class Backend(ABC):
         """Release the model (GPU memory, connections)."""
 
 
+def chat_prompt(tokenizer: Any, request: LLMRequest) -> str:
+    """The prompt text of a chat request: the tokenizer's chat template, ready for the answer."""
+    messages = request.messages()
+    if getattr(tokenizer, "chat_template", None):
+        text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return text
+    # A base model without a chat template: a plain transcript ending where the answer goes.
+    return "\n".join([*(f"{m['role']}: {m['content']}" for m in messages), "assistant:"])
+
+
 def fail_all(requests: list[LLMRequest], message: str) -> list[dict[str, Any]]:
     return [error_response(r.raw, message) for r in requests]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from byzer_engine.llm.backends.base import Backend, BackendConfig
+from byzer_engine.llm.backends.base import Backend, BackendConfig, chat_prompt
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
 from byzer_engine.llm.model_loader import load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -92,15 +92,7 @@ class TransformersBackend(Backend):
 
     # -- prompts ---------------------------------------------------------------------------------
     def prompt_text(self, request: LLMRequest) -> str:
-        messages = request.messages()
-        if getattr(self.tokenizer, "chat_template", None):
-            text: str = self.tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=True
-            )
-            return text
-        # A base model without a chat template: a plain transcript ending where the answer goes.
-        lines = [f"{m['role']}: {m['content']}" for m in messages]
-        return "\n".join([*lines, "assistant:"])
+        return chat_prompt(self.tokenizer, request)
 
     def encode(self, index: int, request: LLMRequest) -> _Prompt:
         ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
-from byzer_engine.llm.backends.base import Backend, BackendConfig
+from byzer_engine.llm.backends.base import Backend, BackendConfig, chat_prompt
 from byzer_engine.llm.model_loader import is_adapter
 from byzer_engine.llm.packaged import ModelLocation, default_model
 from byzer_engine.llm.requests import (
@@ -99,15 +99,6 @@ def build_engine_args(config: BackendConfig) -> dict[str, Any]:
         args["gpu_memory_utilization"] = round(FULL_GPU_MEMORY_SHARE * config.num_gpus, 3)
     args.update(engine_args(config.options))
     return args
-
-
-def chat_prompt(tokenizer: Any, request: LLMRequest) -> str:
-    messages = request.messages()
-    if getattr(tokenizer, "chat_template", None):
-        text: str = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return text
-    # A base model without a chat template: a plain transcript ending where the answer goes.
-    return "\n".join([*(f"{m['role']}: {m['content']}" for m in messages), "assistant:"])
 
 
 class _Prompt:
