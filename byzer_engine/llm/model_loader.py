@@ -75,10 +75,6 @@ def _save_converted(model: Any, tokenizer: Any, target: Path) -> None:
     except OSError:
         return  # read-only home: keep working without the cache
     try:
-        # The GGUF quantizer marks the model as not serializable, but its weights are plain tensors now.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         os.rename(staging, target)
@@ -114,8 +110,22 @@ def _load_base(location: ModelLocation, device: str) -> tuple[Any, Any]:
     model = AutoModelForCausalLM.from_pretrained(
         location.directory, gguf_file=location.gguf_file, dtype=dtype
     )
+    forget_gguf_quantization(model)
     _save_converted(model, tokenizer, cached)
     return model, tokenizer
+
+
+def forget_gguf_quantization(model: Any) -> None:
+    """A GGUF checkpoint is de-quantized to full precision on load, yet transformers still flags the
+    model as quantized: Trainer would refuse it and save_pretrained would write a GGUF config. The model
+    from a fresh conversion must be the same plain model a later load reads from the cache."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is None or getattr(quantizer.quantization_config, "quant_method", None) != "gguf":
+        return
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
 
 
 def _has_tokenizer(folder: Path) -> bool:

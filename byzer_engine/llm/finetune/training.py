@@ -52,19 +52,6 @@ def check_qlora(spec: FinetuneSpec) -> None:
         )
 
 
-def forget_gguf_quantization(model: Any) -> None:
-    """A GGUF checkpoint is dequantized to full precision on load, yet transformers still flags the
-    model as quantized, which makes Trainer refuse it and save_pretrained write a GGUF config."""
-    if (
-        getattr(model, "hf_quantizer", None) is not None
-        and model.hf_quantizer.quantization_config.quant_method == "gguf"
-    ):
-        model.hf_quantizer = None
-        model.is_quantized = False
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-
-
 def load_base(
     directory: str, gguf_file: str | None, *, cuda: bool, load_in_4bit: bool = False
 ) -> tuple[Any, Any]:
@@ -74,11 +61,7 @@ def load_base(
         from byzer_engine.llm.model_loader import load_model_and_tokenizer
         from byzer_engine.llm.packaged import ModelLocation
 
-        model, tokenizer = load_model_and_tokenizer(
-            ModelLocation(directory, gguf_file), device="cuda" if cuda else "cpu"
-        )
-        forget_gguf_quantization(model)
-        return model, tokenizer
+        return load_model_and_tokenizer(ModelLocation(directory, gguf_file), device="cuda" if cuda else "cpu")
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
