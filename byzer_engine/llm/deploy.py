@@ -134,6 +134,7 @@ def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote
         workers=settings.workers,
         worker_max_concurrency=settings.worker_max_concurrency,
         load_balance=settings.load_balance,
+        batch_window_s=settings.batch_window_s,
         resources=dict(settings.resources),
         owner=ctx.owner,
     )

@@ -18,6 +18,8 @@ SETUP_KEY = "byzerllm.setup"
 MODES = ("single", "sft")
 BACKEND_NAMES = ("transformers", "vllm", "ray/vllm", "saas")
 BALANCE_NAMES = ("lru", "round_robin")
+# Batches reaching a pool within this many milliseconds are computed together (see pool/master.py).
+DEFAULT_BATCH_WINDOW_MS = 50
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
@@ -64,6 +66,7 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     "rayAddress": _any,
     "load_balance": _choice(BALANCE_NAMES),
     "timeout": _non_negative_number,
+    "batchWindowMs": _non_negative_number,
 }
 
 
@@ -136,6 +139,7 @@ class Resolved:
     load_balance: str
     timeout_s: float | None
     resources: dict[str, float]
+    batch_window_s: float = DEFAULT_BATCH_WINDOW_MS / 1000
 
 
 def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved:
@@ -155,4 +159,5 @@ def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved
         load_balance=merged.get("load_balance", "lru"),
         timeout_s=float(timeout) if timeout and float(timeout) > 0 else None,
         resources={k[len("resources.") :]: float(v) for k, v in merged.items() if k.startswith("resources.")},
+        batch_window_s=float(merged.get("batchWindowMs", DEFAULT_BATCH_WINDOW_MS)) / 1000,
     )

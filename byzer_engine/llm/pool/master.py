@@ -1,6 +1,7 @@
 """The master actor of one pool: the named, detached Ray actor a SQL function's UDF talks to.
 
-A batch arrives whole (one call per Arrow batch); identical requests are computed once; the distinct
+A batch arrives whole (one call per Arrow batch); the batches arriving within a short batching window
+(``batchWindowMs``) are gathered; identical requests among them are computed once; the distinct
 ones are split into parts, one per free worker slot, each routed by the load-balancing policy. When a
 worker dies, its parts go to another worker (or wait for the replacement, which the master starts at
 once), so a query still gets an answer for every row.
@@ -51,6 +52,16 @@ def _cause(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
 
+@dataclass
+class _Window:
+    """The requests of the batches that arrived within one batching window, computed together."""
+
+    result: asyncio.Future[list[dict[str, Any]]]
+    raws: list[dict[str, Any]] = field(default_factory=list)
+    waiting: int = 0
+    task: asyncio.Task[None] | None = None
+
+
 class PoolMaster:
     def __init__(self, spec: PoolSpec) -> None:
         self.spec = spec
@@ -65,6 +76,7 @@ class PoolMaster:
         self.errors = 0
         self.retries = 0
         self._replacing: set[int] = set()
+        self._window: _Window | None = None
 
     # -- life cycle --------------------------------------------------------------------------------
     def _new_worker(self, index: int) -> Any:
@@ -186,8 +198,62 @@ class PoolMaster:
         ]
 
     async def generate(self, batch: list[Any]) -> list[dict[str, Any]]:
-        """One response per request of ``batch`` (JSON strings or dicts), in order."""
+        """One response per request of ``batch`` (JSON strings or dicts), in order.
+
+        The batches that arrive within one batching window (the Arrow batches of a query's Spark tasks
+        arrive together) are computed together: identical requests across them are computed once, and
+        the workers get full model batches instead of each task's remainder.
+        """
         raws = [decode_request(item) if isinstance(item, str) else dict(item) for item in batch]
+        self.requests_served += len(raws)
+        self.batches += 1
+        if not raws:
+            return []
+        window = self._open_window()
+        start = len(window.raws)
+        window.raws.extend(raws)
+        window.waiting += 1
+        try:
+            computed = await asyncio.shield(window.result)
+        except asyncio.CancelledError:
+            # A cancelled query (a killed job) stops its requests, unless another batch shares them.
+            window.waiting -= 1
+            if window.waiting == 0 and window.task is not None:
+                if self._window is window:
+                    self._window = None
+                window.task.cancel()
+            raise
+        return computed[start : start + len(raws)]
+
+    def _open_window(self) -> _Window:
+        if self._window is None:
+            loop = asyncio.get_running_loop()
+            window = _Window(result=loop.create_future())
+            self._window = window
+            window.task = loop.create_task(self._run_window(window))
+        return self._window
+
+    async def _run_window(self, window: _Window) -> None:
+        try:
+            try:
+                await asyncio.sleep(self.spec.batch_window_s)
+            finally:
+                if self._window is window:
+                    self._window = None  # later batches open the next window
+            computed = await self._compute(window.raws)
+        except asyncio.CancelledError:
+            if not window.result.done():
+                window.result.cancel()
+            raise
+        except Exception as exc:
+            if not window.result.done():
+                window.result.set_exception(exc)
+            return
+        if not window.result.done():
+            window.result.set_result(computed)
+
+    async def _compute(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Identical requests computed once; the distinct ones split over the free worker slots."""
         position: dict[str, int] = {}
         distinct: list[dict[str, Any]] = []
         order: list[int] = []
@@ -197,11 +263,7 @@ class PoolMaster:
                 position[key] = len(distinct)
                 distinct.append(raw)
             order.append(position[key])
-        self.requests_served += len(raws)
         self.distinct_computed += len(distinct)
-        self.batches += 1
-        if not distinct:
-            return []
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
         parts = split_evenly(len(distinct), max(1, slots_free) * self.spec.worker_max_concurrency)
         answered = await asyncio.gather(*(self._dispatch(distinct[a:b]) for a, b in parts))

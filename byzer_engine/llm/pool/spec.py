@@ -18,6 +18,8 @@ class PoolSpec:
     workers: int = 1
     worker_max_concurrency: int = 1
     load_balance: str = "lru"
+    # How long the master gathers arriving batches before computing them together (seconds).
+    batch_window_s: float = 0.05
     # Custom Ray resources each worker needs (``!byzerllm setup "resources.NAME=AMOUNT"``).
     resources: Mapping[str, float] = field(default_factory=dict)
     # How often a part of a batch is re-sent after the worker serving it died.
@@ -44,5 +46,6 @@ class PoolSpec:
             "workers": self.workers,
             "worker_max_concurrency": self.worker_max_concurrency,
             "load_balance": self.load_balance,
+            "batch_window_ms": round(self.batch_window_s * 1000, 3),
             "owner": self.owner,
         }
