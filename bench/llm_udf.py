@@ -98,6 +98,14 @@ select llm_response_predict(chat_fn(llm_param(map("instruction", q, "temperature
     return elapsed
 
 
+def _pool_counts() -> tuple[int, int, int, int]:
+    from byzer_engine.llm.pool import client
+
+    info = client.describe(FUNCTION) or {}
+    keys = ("batches", "windows", "requests_served", "distinct_computed")
+    return (*(int(info.get(key, 0)) for key in keys),)  # type: ignore[return-value]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=96)
@@ -129,8 +137,15 @@ run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrain
             [q for q in questions[: rows // 2] for _ in range(2)] for questions in distinct_sets
         ]
         try:
+            before = _pool_counts()
             engine_times = [time_engine(engine, questions, length) for questions in distinct_sets]
             dup_times = [time_engine(engine, questions, length) for questions in duplicated_sets]
+            after = _pool_counts()
+            print(
+                "pool: {} Arrow batches gathered into {} windows, {} requests, {} computed".format(
+                    *(b - a for a, b in zip(before, after, strict=True))
+                )
+            )
         finally:
             engine.run_script(f"!byzerllm model remove {FUNCTION};", owner=OWNER)
         # The pool's worker is gone: the direct run has the machine's cores to itself, as the worker had.

@@ -73,6 +73,7 @@ class PoolMaster:
         self.requests_served = 0
         self.distinct_computed = 0
         self.batches = 0
+        self.windows = 0  # batching windows computed: fewer than batches when batches were gathered
         self.errors = 0
         self.retries = 0
         self._replacing: set[int] = set()
@@ -240,6 +241,7 @@ class PoolMaster:
             finally:
                 if self._window is window:
                     self._window = None  # later batches open the next window
+            self.windows += 1
             computed = await self._compute(window.raws)
         except asyncio.CancelledError:
             if not window.result.done():
@@ -321,6 +323,7 @@ class PoolMaster:
             "requests_served": self.requests_served,
             "distinct_computed": self.distinct_computed,
             "batches": self.batches,
+            "windows": self.windows,
             "errors": self.errors,
             "retries": self.retries,
             "alive": alive,
