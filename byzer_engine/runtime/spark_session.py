@@ -84,16 +84,39 @@ def write_log4j_config(config: EngineConfig) -> str:
     return str(target)
 
 
-def local_cores(master: str) -> int:
-    """Number of cores a ``local[...]`` master uses (for the shuffle partition default)."""
+# Task slots per core when the master is ``local[*]``. A task that calls a model spends its time
+# waiting on a Ray actor, not on a core; with one slot per core, two such long tasks on a 2-core
+# machine would hold every slot, and another owner's ``select 1`` (FAIR pools cannot pre-empt a running
+# task) would wait until the LLM job ended. Data work still splits into one partition per core.
+LOCAL_SLOTS_PER_CORE = 2
+
+
+def _local_threads(master: str) -> str:
     inside = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
-    head = inside.split(",")[0].strip()
+    return inside.split(",")[0].strip()
+
+
+def local_cores(master: str) -> int:
+    """Number of cores a ``local[...]`` master stands for (the partition defaults): ``*`` is every core."""
+    head = _local_threads(master)
     if head in {"*", ""}:
         return os.cpu_count() or 1
     try:
         return max(int(head), 1)
     except ValueError:
         return os.cpu_count() or 1
+
+
+def effective_master(master: str) -> str:
+    """The master URL handed to Spark: ``local[*]`` becomes ``LOCAL_SLOTS_PER_CORE`` task slots a core.
+
+    An explicit ``local[N]`` (or any cluster URL) is passed on as written.
+    """
+    if not master.startswith("local[") or _local_threads(master) != "*":
+        return master
+    slots = max(local_cores(master) * LOCAL_SLOTS_PER_CORE, 2)
+    rest = master[master.find("[") + 1 : master.find("]")].split(",")[1:]
+    return f"local[{','.join([str(slots), *rest])}]"
 
 
 def spark_settings(config: EngineConfig) -> dict[str, str]:
@@ -174,7 +197,7 @@ def start_spark(config: EngineConfig) -> SparkSession:
         return builder.getOrCreate()
     # Python UDFs run in Spark's Python workers: the interpreter (and venv) of this process.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(config.spark_master)
+    builder = SparkSession.builder.master(effective_master(config.spark_master))
     for key, value in spark_settings(config).items():
         builder = builder.config(key, value)
     if config.log_to_console:

@@ -4,12 +4,13 @@ home unless something explicitly allows any path."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 
 from byzer_engine.cli.serve import server_config
-from byzer_engine.runtime.spark_session import spark_settings
+from byzer_engine.runtime.spark_session import LOCAL_SLOTS_PER_CORE, effective_master, spark_settings
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +57,14 @@ def test_owners_share_spark_fairly_unless_configured(tmp_path: Path) -> None:
     assert spark_settings(config)["spark.scheduler.mode"] == "FAIR"
     fifo = dataclasses.replace(config, spark_conf={"spark.scheduler.mode": "FIFO"})
     assert spark_settings(fifo)["spark.scheduler.mode"] == "FIFO"
+
+
+def test_local_star_gets_spare_task_slots_but_one_partition_per_core(tmp_path: Path) -> None:
+    cores = os.cpu_count() or 1
+    slots = max(cores * LOCAL_SLOTS_PER_CORE, 2)
+    assert effective_master("local[*]") == f"local[{slots}]"
+    assert effective_master("local[*,3]") == f"local[{slots},3]"
+    for written in ("local[2]", "local", "spark://h:7077", "sc://h:15002"):
+        assert effective_master(written) == written
+    settings = spark_settings(server_config(None, data_root=str(tmp_path)))
+    assert settings["spark.default.parallelism"] == str(max(cores, 2))

@@ -18,6 +18,7 @@ import pytest
 
 QUESTION = "What is the capital of France?"
 WAIT_S = 300
+SMALL_QUERY_WAIT_S = 120
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +90,14 @@ def test_model_predict_applies_the_function_to_rows(http: httpx.Client, deployed
     assert "Paris" in answer["output"]
 
 
+def _tasks_running(http: httpx.Client, job_name: str) -> bool:
+    for job in http.get("/runningjobs").json().values():
+        if job["jobName"] == job_name:
+            done, total = (int(n) for n in job["progress"].split("/"))
+            return total > 0 and done < total
+    return False
+
+
 def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
     http: httpx.Client, server_url: str, token: str, deployed_model: str
 ) -> None:
@@ -104,12 +113,17 @@ def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
 
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(run_slow)
+        # Wait until the slow job's Spark tasks are running (its stage has tasks), so the small query
+        # below really competes with them for task slots rather than slipping in before they start.
         deadline = time.monotonic() + WAIT_S
-        while not any(j["jobName"] == "slow-llm" for j in http.get("/runningjobs").json().values()):
-            assert time.monotonic() < deadline, "the slow query never started"
+        while not _tasks_running(http, "slow-llm"):
+            assert time.monotonic() < deadline, "the slow query never started its tasks"
             time.sleep(0.2)
         assert http.get("/health/liveness").status_code == 200
-        small = http.post("/run/script", data={"sql": "select 1 as a as t;", "owner": "oscar"})
+        # Generous for a busy machine, far below the minutes the slow job's tasks hold their slots.
+        small = http.post(
+            "/run/script", data={"sql": "select 1 as a as t;", "owner": "oscar"}, timeout=SMALL_QUERY_WAIT_S
+        )
         assert small.status_code == 200 and small.json() == [{"a": 1}]
         still_running = any(j["jobName"] == "slow-llm" for j in http.get("/runningjobs").json().values())
         assert still_running, pending.result().text[:2000]
