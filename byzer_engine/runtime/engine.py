@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +20,6 @@ from byzer_engine.runtime.spark_session import start_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-# PySpark warns about pandas 3 on import; the engine moves no pandas data through Spark's pandas paths
-# that this affects, and the warning would reach CLI users.
-warnings.filterwarnings(
-    "ignore", message=".*PySpark does not yet fully support pandas.*", category=FutureWarning
-)
 
 FETCH_TYPES = ("collect", "take")
 # The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
