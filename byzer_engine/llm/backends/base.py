@@ -8,11 +8,11 @@ never an exception, so one bad row cannot fail the others.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from byzer_engine.llm.requests import LLMRequest, error_response
+from byzer_engine.llm.requests import LLMRequest, RequestError, error_response
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,32 @@ def chat_prompt(tokenizer: Any, request: LLMRequest) -> str:
 
 def fail_all(requests: list[LLMRequest], message: str) -> list[dict[str, Any]]:
     return [error_response(r.raw, message) for r in requests]
+
+
+def check_prompt_fits(ids: Sequence[int], context: int) -> None:
+    """A prompt must leave the model room for at least one new token."""
+    if len(ids) >= context:
+        raise RequestError(
+            f"the prompt has {len(ids)} tokens, more than the model's context of {context} tokens"
+        )
+
+
+class _HasRequest(Protocol):
+    @property
+    def request(self) -> LLMRequest: ...
+
+
+PromptT = TypeVar("PromptT", bound=_HasRequest)
+
+
+def generate_isolating_failures(
+    prompts: list[PromptT], run: Callable[[list[PromptT]], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """``run`` over the whole batch; if it raises, each prompt on its own, so only the one that fails
+    gets an error response."""
+    try:
+        return run(prompts)
+    except Exception as exc:
+        if len(prompts) == 1:
+            return [error_response(prompts[0].request.raw, f"generation failed: {exc}")]
+        return [r for p in prompts for r in generate_isolating_failures([p], run)]

@@ -12,9 +12,16 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from byzer_engine.llm.backends.base import Backend, BackendConfig, chat_prompt
+from byzer_engine.llm.backends.base import (
+    Backend,
+    BackendConfig,
+    chat_prompt,
+    check_prompt_fits,
+    generate_isolating_failures,
+)
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
 from byzer_engine.llm.model_loader import load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -96,10 +103,7 @@ class TransformersBackend(Backend):
 
     def encode(self, index: int, request: LLMRequest) -> _Prompt:
         ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
-        if len(ids) >= self.context:
-            raise RequestError(
-                f"the prompt has {len(ids)} tokens, more than the model's context of {self.context} tokens"
-            )
+        check_prompt_fits(ids, self.context)
         return _Prompt(index, request, ids)
 
     # -- generate ----------------------------------------------------------------------------------
@@ -121,19 +125,12 @@ class TransformersBackend(Backend):
             prompts.sort(key=lambda p: len(p.ids))
             for start in range(0, len(prompts), self.batch_size):
                 chunk = prompts[start : start + self.batch_size]
-                for prompt, response in zip(chunk, self._generate_isolated(chunk, sampling), strict=True):
+                answers = generate_isolating_failures(chunk, partial(self._generate_chunk, sampling=sampling))
+                for prompt, response in zip(chunk, answers, strict=True):
                     responses[prompt.index] = response
         for index, response in zip(embeds, self.embed([requests[i] for i in embeds]), strict=True):
             responses[index] = response
         return [r if r is not None else error_response({}, "no response") for r in responses]
-
-    def _generate_isolated(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
-        try:
-            return self._generate_chunk(chunk, sampling)
-        except Exception as exc:
-            if len(chunk) == 1:
-                return [error_response(chunk[0].request.raw, f"generation failed: {exc}")]
-            return [r for p in chunk for r in self._generate_isolated([p], sampling)]
 
     def _generate_kwargs(self, sampling: Sampling, longest_prompt: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {

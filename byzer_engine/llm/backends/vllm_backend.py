@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
-from byzer_engine.llm.backends.base import Backend, BackendConfig, chat_prompt
+from byzer_engine.llm.backends.base import (
+    Backend,
+    BackendConfig,
+    chat_prompt,
+    check_prompt_fits,
+    generate_isolating_failures,
+)
 from byzer_engine.llm.model_loader import is_adapter
 from byzer_engine.llm.packaged import ModelLocation, default_model
 from byzer_engine.llm.requests import (
@@ -141,10 +147,7 @@ class VLLMBackend(Backend):
         ids: list[int] = list(
             self.tokenizer.encode(chat_prompt(self.tokenizer, request), add_special_tokens=False)
         )
-        if len(ids) >= self.context:
-            raise RequestError(
-                f"the prompt has {len(ids)} tokens, more than the model's context of {self.context} tokens"
-            )
+        check_prompt_fits(ids, self.context)
         return ids
 
     def sampling_params(self, sampling: Sampling, prompt_tokens: int) -> Any:
@@ -193,7 +196,8 @@ class VLLMBackend(Backend):
                     request.raw, f"the prompt failed: {type(exc).__name__}: {exc}"
                 )
         if prompts:
-            for prompt, response in zip(prompts, self._generate_isolated(prompts), strict=True):
+            answers = generate_isolating_failures(prompts, self._generate_batch)
+            for prompt, response in zip(prompts, answers, strict=True):
                 responses[prompt.index] = response
         for index, response in zip(embeds, self.embed([requests[i] for i in embeds]), strict=True):
             responses[index] = response
@@ -201,14 +205,6 @@ class VLLMBackend(Backend):
             r if r is not None else error_response(requests[i].raw, "no response")
             for i, r in enumerate(responses)
         ]
-
-    def _generate_isolated(self, prompts: list[_Prompt]) -> list[dict[str, Any]]:
-        try:
-            return self._generate_batch(prompts)
-        except Exception as exc:
-            if len(prompts) == 1:
-                return [error_response(prompts[0].request.raw, f"generation failed: {exc}")]
-            return [r for p in prompts for r in self._generate_isolated([p])]
 
     def _generate_batch(self, prompts: list[_Prompt]) -> list[dict[str, Any]]:
         started = time.perf_counter()
