@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _any_path_configured(config_file: str | None) -> bool:
-    """Whether allow_any_path was set outside the flags (env or config file); the server's default
-    differs from the engine's (False: owners stay inside their home) only when nobody said otherwise."""
-    if "BYZER_ALLOW_ANY_PATH" in os.environ:
+# The switches whose server default (off) differs from the engine's (on): owners stay inside their
+# home and run no code of their own unless something explicitly says otherwise.
+_SERVER_OFF_BY_DEFAULT = ("allow_any_path", "allow_code")
+
+
+def _configured(key: str, config_file: str | None) -> bool:
+    """Whether ``key`` was set outside the flags (env or config file)."""
+    if f"BYZER_{key.upper()}" in os.environ:
         return True
     path = config_file or os.environ.get("BYZER_CONFIG")
     if not path:
@@ -30,7 +34,7 @@ def _any_path_configured(config_file: str | None) -> bool:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError):
         return False  # EngineConfig.load reports it
-    return "allow_any_path" in data or "allow_any_path" in data.get("engine", {})
+    return key in data or key in data.get("engine", {})
 
 
 def server_config(
@@ -41,6 +45,7 @@ def server_config(
     data_root: str | None = None,
     allow_shell: bool = False,
     allow_any_path: bool = False,
+    allow_code: bool = False,
     token: str | None = None,
 ) -> EngineConfig:
     """The engine configuration of a server: flags > BYZER_* env > config file > defaults, except that
@@ -54,11 +59,14 @@ def server_config(
         data_root=data_root,
         allow_shell=True if allow_shell else None,
         allow_any_path=True if allow_any_path else None,
+        allow_code=True if allow_code else None,
         token=token,
     )
-    if not allow_any_path and not _any_path_configured(config_file):
-        loaded = dataclasses.replace(loaded, allow_any_path=False)
-    return loaded
+    flags = {"allow_any_path": allow_any_path, "allow_code": allow_code}
+    off: dict[str, Any] = {
+        key: False for key in _SERVER_OFF_BY_DEFAULT if not flags[key] and not _configured(key, config_file)
+    }
+    return dataclasses.replace(loaded, **off) if off else loaded
 
 
 @app.command()
@@ -88,6 +96,10 @@ def serve(
         bool,
         typer.Option("--allow-any-path", help="Let owners read and write outside their home folder."),
     ] = False,
+    allow_code: Annotated[
+        bool,
+        typer.Option("--allow-code", help="Let owners run their own code: ScriptUDF, Byzer-python."),
+    ] = False,
     threads: Annotated[int, typer.Option(help="Scripts that may run at the same time.", min=1)] = 32,
     log_level: Annotated[str, typer.Option("--log-level", help="Server log level.")] = "info",
 ) -> None:
@@ -105,6 +117,7 @@ def serve(
             data_root=data_root,
             allow_shell=allow_shell,
             allow_any_path=allow_any_path,
+            allow_code=allow_code,
             token=token,
         )
     except ByzerError as exc:

@@ -35,7 +35,9 @@ class EngineConfig:
     data_root: str = field(default_factory=_default_data_root)
     # Extra folders whose jars are added to Spark (``/usr/share/java`` is always searched for JDBC drivers).
     jars_dirs: list[str] = field(default_factory=list)
+    # The security switches; ``byzer_engine.policy.Policy`` is what reads them.
     allow_shell: bool = False
+    allow_code: bool = True
     allow_any_path: bool = True
     token: str | None = None
     # Explicit home folders for some owners (the CLI maps its owner to the current directory).
@@ -87,10 +89,11 @@ _ENV_KEYS: dict[str, str] = {
     "BYZER_DATA_ROOT": "data_root",
     "BYZER_JARS_DIR": "jars_dirs",
     "BYZER_ALLOW_SHELL": "allow_shell",
+    "BYZER_ALLOW_CODE": "allow_code",
     "BYZER_ALLOW_ANY_PATH": "allow_any_path",
     "BYZER_TOKEN": "token",
 }
-_BOOL_KEYS = {"allow_shell", "allow_any_path", "log_to_console"}
+_BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console"}
 
 
 def _parse_bool(name: str, text: str) -> bool:

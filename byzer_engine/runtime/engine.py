@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.policy import Policy
 from byzer_engine.runtime.config import EngineConfig
 from byzer_engine.runtime.ets.registry import ETRegistry
 from byzer_engine.runtime.jobs import JobInfo, JobRegistry, RunningJob
@@ -39,6 +40,11 @@ class Engine:
         self._job_sessions: dict[str, SparkSession] = {}
         self._lock = threading.RLock()
         self._closed = False
+
+    @property
+    def policy(self) -> Policy:
+        """What this engine lets scripts do (code, shell, paths), from its configuration."""
+        return Policy.from_config(self.config)
 
     # -- Spark ---------------------------------------------------------------------------------------
     @property
@@ -174,7 +180,7 @@ class Engine:
             raise ByzerError(f"fetchType must be one of {', '.join(FETCH_TYPES)}, not {fetch_type!r}")
         owner_session = self.owner_session(owner)
         spark = self._new_session() if session_per_request else owner_session.spark
-        resolver = PathResolver(owner_session.home, self.config.allow_any_path, default_path_prefix)
+        resolver = PathResolver(owner_session.home, self.policy.allow_any_path, default_path_prefix)
         messages: list[str] = []
 
         def emit(message: str) -> None:

@@ -105,7 +105,10 @@ def test_shell_is_refused_when_not_allowed(engine: Engine, monkeypatch: pytest.M
     monkeypatch.setattr(engine, "config", dataclasses.replace(engine.config, allow_shell=False))
     with pytest.raises(ByzerAuthError):
         engine.run_script('set x = "id" where type="shell";')
-    with pytest.raises(ByzerAuthError):
+    # ScriptUDF is user code: governed by allow_code, not by allow_shell.
+    engine.run_script("register ScriptUDF.`` as f where code='''def apply(a): return a''';")
+    monkeypatch.setattr(engine, "config", dataclasses.replace(engine.config, allow_code=False))
+    with pytest.raises(ByzerAuthError, match="allow_code"):
         engine.run_script("register ScriptUDF.`` as f where code='''def apply(a): return a''';")
 
 

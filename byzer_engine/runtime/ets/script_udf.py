@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from byzer_engine.lang.errors import ByzerAuthError, ByzerError
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.policy import SCRIPT_UDF, Policy
 from byzer_engine.runtime.ets.base import ET, ETContext, ETParam
 
 if TYPE_CHECKING:
@@ -93,10 +94,7 @@ select plus_one(1) as two as t;"""
         lang = options.get("lang", "python").lower()
         if lang != "python":
             raise ByzerError(f"ScriptUDF: lang '{lang}' is not supported here; use lang=\"python\"")
-        if not getattr(ctx.config, "allow_shell", False):
-            raise ByzerAuthError(
-                "ScriptUDF runs Python code, which this engine does not allow (allow_shell is off)"
-            )
+        Policy.from_config(ctx.config).require(SCRIPT_UDF, "ScriptUDF (it runs Python code)")
         code = options.get("code")
         if not code:
             raise ByzerError("ScriptUDF needs code='''...'''")

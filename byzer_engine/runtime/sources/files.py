@@ -146,6 +146,3 @@ class TextSource(DataSource):
                 files.write_bytes(files.child(name), "\n".join(contents).encode("utf-8"))
 
         write_atomically(ctx.spark, path, mode, write)
-
-
-SOURCES: tuple[type[DataSource], ...] = (CsvSource, JsonSource, ParquetSource, OrcSource, TextSource)

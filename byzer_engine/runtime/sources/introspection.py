@@ -70,10 +70,10 @@ def _engine(ctx: SourceContext) -> Any:
 def model_list(ctx: SourceContext) -> DataFrame:
     rows = []
     for entry in _engine(ctx).ets.entries():
-        if entry.et_class is None:
+        if entry.plugin is None:
             rows.append({"name": entry.name, "algType": "unavailable", "doc": f"cannot load: {entry.error}"})
         else:
-            rows.append({"name": entry.name, "algType": entry.et_class.alg_type, "doc": entry.et_class.doc})
+            rows.append({"name": entry.name, "algType": entry.plugin.alg_type, "doc": entry.plugin.doc})
     return rows_table(ctx.spark, rows, ["name", "algType", "doc"])
 
 
@@ -213,6 +213,3 @@ class MlsqlSource(DataSource):
 
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
         return mlsql_table(ctx, path)
-
-
-SOURCES: tuple[type[DataSource], ...] = (ModelListSource, ModelParamsSource, ModelExampleSource, MlsqlSource)

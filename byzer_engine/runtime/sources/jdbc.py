@@ -93,6 +93,3 @@ class JdbcSource(DataSource):
     ) -> None:
         merged = jdbc_options(ctx, path, {k: v for k, v in options.items() if k != "directQuery"})
         df.write.format("jdbc").options(**merged).mode(spark_mode(mode)).save()
-
-
-SOURCES: tuple[type[DataSource], ...] = (JdbcSource,)

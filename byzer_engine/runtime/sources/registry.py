@@ -1,42 +1,40 @@
-"""The data-source registry: ``load FORMAT.`PATH` `` finds FORMAT here, else Spark's own format."""
+"""The data-source registry: ``load FORMAT.`PATH` `` finds FORMAT here, else Spark's own format.
+
+Every ``DataSource`` class with a ``name`` in a module of this package is a source (one module per
+family); other packages add theirs through the ``byzer_engine.sources`` entry-point group, in the
+style of ``byzer_engine.plugins``.
+"""
 
 from __future__ import annotations
 
-import importlib
-
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.plugins import BrokenPlugin, PluginRegistry
 from byzer_engine.runtime.sources.base import DataSource
 from byzer_engine.runtime.sources.spark_format import SparkFormatSource
-
-# The one place to add a source family: a module that defines ``SOURCES`` (a tuple of classes).
-SOURCE_MODULES: tuple[str, ...] = (
-    "byzer_engine.runtime.sources.files",
-    "byzer_engine.runtime.sources.strings",
-    "byzer_engine.runtime.sources.jdbc",
-    "byzer_engine.runtime.sources.introspection",
-)
 
 
 class SourceRegistry:
     def __init__(self) -> None:
-        self._sources: dict[str, DataSource] = {}
-        for module_name in SOURCE_MODULES:
-            module = importlib.import_module(module_name)
-            for source_class in module.SOURCES:
-                self.add(source_class())
+        self._plugins: PluginRegistry[DataSource] = PluginRegistry(
+            "sources", DataSource, ("byzer_engine.runtime.sources",)
+        )
+        self._instances: dict[str, DataSource] = {}
 
     def add(self, source: DataSource) -> None:
-        self._sources[source.name] = source
+        self._plugins.add(type(source), source.name)
+        self._instances[source.name] = source
 
     def get(self, name: str) -> DataSource:
         """The source named ``name`` (exact, then case-insensitive); else Spark's reader/writer."""
-        found = self._sources.get(name)
-        if found is not None:
-            return found
-        lowered = name.lower()
-        for key, source in self._sources.items():
-            if key.lower() == lowered:
-                return source
-        return SparkFormatSource(name)
+        canonical = self._plugins.canonical(name)
+        if canonical is None:
+            return SparkFormatSource(name)
+        if canonical not in self._instances:
+            try:
+                self._instances[canonical] = self._plugins.get(canonical)()
+            except BrokenPlugin as exc:
+                raise ByzerError(str(exc).replace("sources '", "data source '", 1)) from None
+        return self._instances[canonical]
 
     def all(self) -> list[DataSource]:
-        return sorted(self._sources.values(), key=lambda s: s.name.lower())
+        return sorted((self.get(n) for n in self._plugins.names()), key=lambda s: s.name.lower())

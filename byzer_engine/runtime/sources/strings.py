@@ -72,6 +72,3 @@ class ScriptSource(DataSource):
 
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
         return ctx.spark.createDataFrame([(variable_text(ctx, path),)], "content string")
-
-
-SOURCES: tuple[type[DataSource], ...] = (JsonStrSource, CsvStrSource, ScriptSource)

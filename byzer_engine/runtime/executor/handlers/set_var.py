@@ -12,8 +12,9 @@ import subprocess
 from collections.abc import Callable
 
 from byzer_engine import lang
-from byzer_engine.lang.errors import ByzerAuthError, ByzerError
+from byzer_engine.lang.errors import ByzerError
 from byzer_engine.lang.statements import SetVar
+from byzer_engine.policy import SHELL
 from byzer_engine.runtime.executor.handlers import handles
 from byzer_engine.runtime.executor.state import ScriptState
 
@@ -50,8 +51,7 @@ def _set_sql(state: ScriptState, statement: SetVar) -> None:
 
 @set_type("shell")
 def _set_shell(state: ScriptState, statement: SetVar) -> None:
-    if not state.engine.config.allow_shell:
-        raise ByzerAuthError('set type="shell" is not allowed by this engine (allow_shell is off)')
+    state.engine.policy.require(SHELL, 'set type="shell"')
     command = _rendered_value(state, statement)
     process = subprocess.Popen(
         command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=state.owner.home
