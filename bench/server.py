@@ -68,7 +68,8 @@ def start_server(data_root: Path, port: int, log: Path) -> subprocess.Popen[byte
     command = [
         sys.executable,
         "-m",
-        "byzer_engine.server",
+        "byzer_engine",
+        "serve",
         "--port",
         str(port),
         "--data-root",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from byzer_engine.lang.errors import (
+from byzer_engine.errors import (
     ByzerAuthError,
     ByzerError,
     ByzerIncludeError,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from byzer_engine.lang.errors import ByzerAuthError
+from byzer_engine.errors import ByzerAuthError
 
 
 @dataclass(frozen=True)

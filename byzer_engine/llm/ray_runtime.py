@@ -103,6 +103,17 @@ def ensure_ray(address: str | None = None) -> str:
         return str(ray.get_runtime_context().gcs_address)
 
 
+def join_if_available(address: str | None) -> bool:
+    """Connect to ``address`` if one is configured, or keep the Ray this process already runs; never
+    starts an embedded Ray (listing models must not start a cluster just to say there are none)."""
+    import ray
+
+    if address is None and not ray.is_initialized():
+        return False
+    ensure_ray(address)
+    return True
+
+
 def shutdown_ray() -> None:
     """Disconnect (and stop the embedded Ray, with its detached actors, when this process started it)."""
     import ray

@@ -14,8 +14,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from byzer_engine.lang.booleans import is_true
+
 DEFAULT_MAX_NEW_TOKENS = 256
-_TRUE = frozenset({"true", "1", "yes", "on"})
 
 
 class RequestError(ValueError):
@@ -153,7 +154,7 @@ def parse_request(raw: dict[str, Any]) -> LLMRequest:
         history=_history(raw.get("history")),
         system_msg=str(system_msg) if system_msg else None,
         sampling=sampling,
-        embedding=str(raw.get("embedding", "")).lower() in _TRUE,
+        embedding=is_true(raw.get("embedding", "")),
     )
 
 

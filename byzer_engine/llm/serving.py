@@ -13,6 +13,13 @@ from typing import Any
 from byzer_engine.lang.errors import ByzerError
 
 
+def connect_if_available(address: str | None) -> bool:
+    """Joins the configured Ray (or keeps this process's); False when there is none to join."""
+    from byzer_engine.llm.ray_runtime import join_if_available
+
+    return join_if_available(address)
+
+
 def _connect() -> None:
     from byzer_engine.llm.ray_runtime import ensure_ray
 

@@ -20,8 +20,6 @@ BACKEND_NAMES = ("transformers", "vllm", "ray/vllm", "saas")
 BALANCE_NAMES = ("lru", "round_robin")
 # Batches reaching a pool within this many milliseconds are computed together (see pool/master.py).
 DEFAULT_BATCH_WINDOW_MS = 50
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
 def _non_negative_number(key: str, value: str) -> str:
@@ -68,17 +66,6 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     "timeout": _non_negative_number,
     "batchWindowMs": _non_negative_number,
 }
-
-
-def parse_bool(key: str, value: str | None, default: bool = False) -> bool:
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ByzerError(f'{key} must be "true" or "false", got "{value}"')
 
 
 def check_setting(key: str, value: str) -> str:

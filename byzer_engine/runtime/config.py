@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from byzer_engine.lang.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 
 SYSTEM_JARS_DIR = "/usr/share/java"
@@ -96,15 +97,6 @@ _ENV_KEYS: dict[str, str] = {
 _BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console"}
 
 
-def _parse_bool(name: str, text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ByzerError(f"{name} must be true or false, not {text!r}")
-
-
 def _split_dirs(text: str) -> list[str]:
     return [p for p in text.replace(",", os.pathsep).split(os.pathsep) if p]
 
@@ -115,7 +107,7 @@ def _read_env() -> dict[str, Any]:
         raw = os.environ.get(env_name)
         if raw is None:
             continue
-        values[key] = _parse_bool(env_name, raw) if key in _BOOL_KEYS else raw
+        values[key] = parse_bool(env_name, raw) if key in _BOOL_KEYS else raw
     return values
 
 

@@ -14,13 +14,24 @@ from byzer_engine.lang.errors import ByzerAuthError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-_OWNER_NAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
+# The one owner-name rule, used by the CLI, the server and the engine. Owner names become folder
+# names under the data root: nothing that could climb out, hide (a leading '.') or read as a flag.
+_OWNER_NAME = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$")
+OWNER_RULE = "1-128 letters, digits or '_', '.', '@', '-' (not starting with '.' or '-', no '..')"
+
+
+def owner_name_problem(owner: str) -> str | None:
+    """Why ``owner`` is not a valid owner name, or ``None`` when it is."""
+    if not _OWNER_NAME.fullmatch(owner) or ".." in owner:
+        return f"invalid owner name {owner!r}: use {OWNER_RULE}"
+    return None
 
 
 def check_owner_name(owner: str) -> str:
-    """Owner names become folder names: refuse anything that could walk out of the data root."""
-    if not owner or not _OWNER_NAME.match(owner) or owner in {".", ".."}:
-        raise ByzerAuthError(f"invalid owner name {owner!r}: use letters, digits, '_', '-', '.', '@'")
+    """``owner`` if it is a valid owner name; ``ByzerAuthError`` otherwise."""
+    problem = owner_name_problem(owner)
+    if problem:
+        raise ByzerAuthError(problem)
     return owner
 
 

@@ -14,17 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-CONTEXT_PREFIX = "context."
+from byzer_engine.runtime.owner import OWNER_RULE, owner_name_problem
 
-# An owner becomes a folder name under the data root: keep it to characters that cannot climb out.
-_OWNER_PATTERN = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$")
+CONTEXT_PREFIX = "context."
 
 
 def _check_owner(owner: str) -> str:
-    if not _OWNER_PATTERN.fullmatch(owner) or ".." in owner:
-        raise ValueError(
-            "owner must be 1-128 letters, digits or '_', '.', '@', '-' (not starting with '.' or '-')"
-        )
+    """The engine's one owner-name rule (``byzer_engine.runtime.owner``), as a field validator."""
+    if owner_name_problem(owner):
+        raise ValueError(f"owner must be {OWNER_RULE}")
     return owner
 
 

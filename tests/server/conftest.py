@@ -86,7 +86,8 @@ def server(
     command = [
         sys.executable,
         "-m",
-        "byzer_engine.server",
+        "byzer_engine",
+        "serve",
         "--port",
         str(port),
         "--token",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from byzer_engine.lang.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 
 JOB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -35,9 +36,6 @@ DEFAULT_TRAINING_ARGS: dict[str, Any] = {
     "weight_decay": 0.0,
     "seed": 42,
 }
-
-TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
 
 @dataclass(frozen=True)
@@ -91,15 +89,6 @@ class FinetuneSpec:
     @property
     def summary_path(self) -> str:
         return f"{self.output_dir}/job.json"
-
-
-def parse_bool(key: str, value: str) -> bool:
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ByzerError(f"{key}: '{value}' is not a boolean (use true or false)")
 
 
 def parse_typed(key: str, kind: str, value: str) -> Any:

@@ -1,13 +1,12 @@
 """The models deployed with ``run command as LLM``, reached through ``byzer_engine.llm.serving``.
 
-Ray is joined lazily: at the configured address (``--ray-address`` / BYZER_RAY_ADDRESS), or the
+Ray is joined lazily: at the engine's configured address (``--ray-address`` / BYZER_RAY_ADDRESS), or the
 embedded Ray this process already started when a script deployed a model. A server that has neither
 has no deployed models, and listing them must not start a Ray cluster just to say so.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -23,17 +22,11 @@ class DeployedModels:
         with self._lock:
             if self._connected:
                 return True
-            address = self._ray_address or os.environ.get("BYZER_RAY_ADDRESS") or None
-            if address is None:
-                import ray
+            from byzer_engine.llm import serving
 
-                if not ray.is_initialized():
-                    return False
-            from byzer_engine.llm.ray_runtime import ensure_ray
-
-            ensure_ray(address)
-            self._connected = True
-            return True
+            # The address is EngineConfig's, which already merged --ray-address and BYZER_RAY_ADDRESS.
+            self._connected = serving.connect_if_available(self._ray_address)
+            return self._connected
 
     def list_models(self) -> list[dict[str, Any]]:
         if not self._connect():
