@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
-from byzer_engine.llm.backends.base import BackendConfig
+from byzer_engine.llm.backends import backend_for
+from byzer_engine.llm.backends.base import Backend, BackendConfig
 from byzer_engine.llm.deploy_options import DeployOptions, parse_deploy_options
 from byzer_engine.llm.packaged import DEFAULT_MODEL_NAME, ModelLocation, resolve_model
 from byzer_engine.llm.settings import Resolved, current, resolve
@@ -38,24 +39,20 @@ RESULT_COLUMNS = (
 )
 
 
-def _backend_name(deploy: DeployOptions, settings: Resolved) -> str:
-    if deploy.kind == "saas":
-        return "saas/openai"
-    if deploy.kind == "qa":
-        return "qa"
-    if deploy.kind == "embedding":
-        return "embedding"
-    if settings.infer_backend == "saas":
+def _backend(deploy: DeployOptions, settings: Resolved) -> type[Backend]:
+    if deploy.kind != "saas" and settings.infer_backend == "saas":
         raise ByzerError(
             f'infer_backend=saas needs a saas/* pretrainedModelType (got "{deploy.model_type}"); '
             'run !byzerllm setup "infer_backend=transformers"; for a local model'
         )
-    return "vllm" if settings.infer_backend in ("vllm", "ray/vllm") else "transformers"
+    return backend_for(deploy.kind, settings.infer_backend)
 
 
-def _location(ctx: ETContext, deploy: DeployOptions, remote_cluster: bool) -> ModelLocation | None:
+def _location(
+    ctx: ETContext, deploy: DeployOptions, backend: type[Backend], remote_cluster: bool
+) -> ModelLocation | None:
     """The model to load (None: the packaged default, resolved by each worker)."""
-    if deploy.kind in ("saas", "qa") or not deploy.local_model_dir:
+    if not backend.loads_local_model or not deploy.local_model_dir:
         return None
     raw = deploy.local_model_dir
     path = raw if Path(raw).expanduser().is_absolute() else ctx.resolve_path(raw)
@@ -64,18 +61,19 @@ def _location(ctx: ETContext, deploy: DeployOptions, remote_cluster: bool) -> Mo
     return resolve_model(path)
 
 
-def _gpus(settings: Resolved, backend: str) -> float:
+def _gpus(settings: Resolved, backend: type[Backend]) -> float:
     import ray
 
-    if backend in ("saas/openai", "qa"):
+    if not backend.uses_local_compute:
         return 0.0
     if settings.num_gpus is not None:
         gpus = settings.num_gpus
     else:
         gpus = 1.0 if ray.cluster_resources().get("GPU", 0.0) >= 1 else 0.0
-    if backend == "vllm" and gpus <= 0:
+    if backend.needs_gpu and gpus <= 0:
         raise ByzerError(
-            'infer_backend=vllm runs on a GPU: set !byzerllm setup "num_gpus=1"; (or a fraction)'
+            f'infer_backend={settings.infer_backend} runs on a GPU: set !byzerllm setup "num_gpus=1"; '
+            "(or a fraction)"
         )
     return gpus
 
@@ -94,29 +92,15 @@ def _threads(deploy: DeployOptions, settings: Resolved, remote_cluster: bool) ->
 def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote_cluster: bool) -> PoolSpec:
     from byzer_engine.llm.pool.spec import PoolSpec
 
-    backend = _backend_name(deploy, settings)
-    location = _location(ctx, deploy, remote_cluster)
-    io_bound = backend in ("saas/openai", "qa")
+    backend = _backend(deploy, settings)
+    location = _location(ctx, deploy, backend, remote_cluster)
+    io_bound = not backend.uses_local_compute
     num_cpus = settings.num_cpus if settings.num_cpus is not None else (0.0 if io_bound else 1.0)
-    if location is not None:
-        model_name = location.name
-    elif backend == "saas/openai":
-        model_name = deploy.saas.get("model", "")
-    elif backend == "qa":
-        model_name = f"qa({deploy.chat_func} + {deploy.embedding_func})"
-    else:
-        model_name = DEFAULT_MODEL_NAME
-    extra: dict[str, str] = {}
-    if backend == "qa":
-        from byzer_engine.llm.qa.index import export_index
-
-        extra = {
-            "embeddingFunc": str(deploy.embedding_func),
-            "chatFunc": str(deploy.chat_func),
-            "index_path": export_index(ctx, deploy.model_table, deploy.udf_name),
-        }
+    label = location.name if location is not None else backend.model_label(deploy)
+    model_name = label or DEFAULT_MODEL_NAME
+    extra = backend.deploy_extra(ctx, deploy)
     config = BackendConfig(
-        backend=backend,
+        backend=backend.name,
         model_type=deploy.model_type,
         model_dir=location.directory if location else None,
         gguf_file=location.gguf_file if location else None,

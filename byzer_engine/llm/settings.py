@@ -16,7 +16,6 @@ from byzer_engine.lang.errors import ByzerError
 
 SETUP_KEY = "byzerllm.setup"
 MODES = ("single", "sft")
-BACKEND_NAMES = ("transformers", "vllm", "ray/vllm", "saas")
 BALANCE_NAMES = ("lru", "round_robin")
 # Batches reaching a pool within this many milliseconds are computed together (see pool/master.py).
 DEFAULT_BATCH_WINDOW_MS = 50
@@ -47,6 +46,13 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str, str], str]:
     return check
 
 
+def _infer_backend(key: str, value: str) -> str:
+    """One of the names the registered backends answer to (see ``backends.infer_backend_names``)."""
+    from byzer_engine.llm.backends import infer_backend_names
+
+    return _choice(infer_backend_names())(key, value)
+
+
 def _any(key: str, value: str) -> str:
     return value
 
@@ -60,7 +66,7 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     "num_cpus": _non_negative_number,
     "maxConcurrency": _positive_int,
     "workerMaxConcurrency": _positive_int,
-    "infer_backend": _choice(BACKEND_NAMES),
+    "infer_backend": _infer_backend,
     "rayAddress": _any,
     "load_balance": _choice(BALANCE_NAMES),
     "timeout": _non_negative_number,

@@ -54,7 +54,7 @@ def test_resources_keys_are_kept() -> None:
         ("num_gpus=lots", "num_gpus must be a number"),
         ("num_cpus=-1", "num_cpus must not be negative"),
         ("maxConcurrency=0", "maxConcurrency must be a whole number of at least 1"),
-        ("infer_backend=tgi", "infer_backend must be one of transformers, vllm, ray/vllm, saas"),
+        ("infer_backend=tgi", "infer_backend must be one of ray/vllm, saas, transformers, vllm"),
         ("load_balance=random", "load_balance must be one of lru, round_robin"),
         ("colour=blue", "unknown !byzerllm setup key 'colour'"),
         ("retrieval", "unknown !byzerllm setup mode 'retrieval'"),

@@ -1,42 +1,80 @@
-"""The backend registry: a name -> the class serving it, imported only when a worker builds one.
+"""The backend registry: every ``Backend`` class with a ``name`` in a module of this package, plus the
+``byzer_engine.backends`` entry points (see ``byzer_engine.plugins``).
 
 - ``transformers``: any causal LM transformers can load (CPU or GPU), batched generate.
 - ``vllm`` (also ``ray/vllm``): vLLM's offline engine on a GPU; ``backend.*`` keys are engine args.
 - ``saas/openai``: any OpenAI-compatible chat-completions endpoint over HTTP.
 - ``embedding``: sentence-embedding encoders (``custom/m3e``, ``custom/bge``).
 - ``qa``: retrieval QA over an index built by ``LLMQABuilder``, using two deployed functions.
+
+A backend declares how it is chosen (``serves_kinds``, ``infer_backend_names``) and what it needs
+(``needs_gpu``, ``uses_local_compute``, ``loads_local_model``), so deploy never branches on names.
+Backend modules import their heavy libraries (torch, vllm) inside the worker, not at module level.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.backends.base import Backend, BackendConfig
+from byzer_engine.plugins import BrokenPlugin, PluginRegistry
 
-BACKENDS: dict[str, str] = {
-    "transformers": "byzer_engine.llm.backends.hf:TransformersBackend",
-    "vllm": "byzer_engine.llm.backends.vllm_backend:VLLMBackend",
-    "saas/openai": "byzer_engine.llm.backends.openai_backend:OpenAIBackend",
-    "embedding": "byzer_engine.llm.backends.embedding:EmbeddingBackend",
-    "qa": "byzer_engine.llm.backends.qa:QABackend",
-}
-ALIASES: dict[str, str] = {"ray/vllm": "vllm", "saas": "saas/openai", "hf": "transformers"}
+REGISTRY: PluginRegistry[Backend] = PluginRegistry("backends", Backend, ("byzer_engine.llm.backends",))
+
+
+def _classes() -> list[type[Backend]]:
+    return [entry.plugin for entry in REGISTRY.entries() if entry.plugin is not None]
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The backend called ``name`` or one of its aliases; ``ByzerError`` listing the known ones."""
+    try:
+        found = REGISTRY.find(name)
+    except BrokenPlugin as exc:
+        raise ByzerError(str(exc)) from None
+    if found is not None:
+        return found
+    for candidate in _classes():
+        if name in candidate.aliases:
+            return candidate
+    known = sorted({n for c in _classes() for n in (c.name, *c.aliases)})
+    raise ByzerError(f"unknown LLM backend '{name}'; known backends: {', '.join(known)}")
 
 
 def canonical_backend(name: str) -> str:
-    key = ALIASES.get(name, name)
-    if key not in BACKENDS:
-        known = ", ".join(sorted(set(BACKENDS) | set(ALIASES)))
-        raise ByzerError(f"unknown LLM backend '{name}'; known backends: {known}")
-    return key
+    return backend_class(name).name
+
+
+def backend_for(kind: str, infer_backend: str) -> type[Backend]:
+    """The backend serving a deploy of model ``kind`` (``causal``, ``saas``, ``embedding``, ``qa``),
+    picked among those serving that kind by the ``infer_backend`` setting."""
+    serving = [c for c in _classes() if kind in c.serves_kinds]
+    for candidate in serving:
+        if infer_backend in (candidate.name, *candidate.infer_backend_names):
+            return candidate
+    if len(serving) == 1:
+        return serving[0]
+    if not serving:
+        raise ByzerError(f"no LLM backend serves models of kind '{kind}'")
+    wanted = ", ".join(sorted(n for c in serving for n in c.infer_backend_names))
+    raise ByzerError(f"infer_backend '{infer_backend}' cannot serve this model; use one of: {wanted}")
+
+
+def infer_backend_names() -> tuple[str, ...]:
+    """Every value ``!byzerllm setup "infer_backend=..."`` accepts."""
+    return tuple(sorted({n for c in _classes() for n in c.infer_backend_names}))
 
 
 def create_backend(config: BackendConfig) -> Backend:
-    module_name, class_name = BACKENDS[canonical_backend(config.backend)].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    backend: Backend = backend_class(config)
-    return backend
+    return backend_class(config.backend)(config)
 
 
-__all__ = ["BACKENDS", "Backend", "BackendConfig", "canonical_backend", "create_backend"]
+__all__ = [
+    "REGISTRY",
+    "Backend",
+    "BackendConfig",
+    "backend_class",
+    "backend_for",
+    "canonical_backend",
+    "create_backend",
+    "infer_backend_names",
+]

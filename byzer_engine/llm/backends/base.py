@@ -41,6 +41,34 @@ class BackendConfig:
 
 class Backend(ABC):
     name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    # How a deploy picks it: the model kinds it serves (``causal``, ``saas``, ``embedding``, ``qa``;
+    # see ``deploy_options.model_kind``) and, among the backends serving a kind, the
+    # ``infer_backend`` setting values that choose it.
+    serves_kinds: ClassVar[tuple[str, ...]] = ()
+    infer_backend_names: ClassVar[tuple[str, ...]] = ()
+    # What it needs: a GPU (deploy fails at once without one); CPUs/GPUs and torch threads of its
+    # own (False for backends that only call other services); a local model folder or the packaged
+    # model (``localModelDir``).
+    needs_gpu: ClassVar[bool] = False
+    uses_local_compute: ClassVar[bool] = True
+    loads_local_model: ClassVar[bool] = True
+    # What it can do beyond ``generate``.
+    streams: ClassVar[bool] = False
+    embeds: ClassVar[bool] = False
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def model_label(cls, options: Any) -> str | None:
+        """The model name to show for a deploy without a local model (``None``: the packaged one)."""
+        return None
+
+    @classmethod
+    def deploy_extra(cls, ctx: Any, options: Any) -> dict[str, str]:
+        """Deploy-time values the workers need (built on the driver, e.g. an exported index)."""
+        return {}
 
     @abstractmethod
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:

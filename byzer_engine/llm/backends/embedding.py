@@ -65,6 +65,8 @@ def _model_limit(model: Any, tokenizer: Any) -> int:
 
 class EmbeddingBackend(Backend):
     name = "embedding"
+    serves_kinds = ("embedding",)
+    embeds = True
 
     def __init__(self, config: BackendConfig) -> None:
         self.device = pick_device(config.num_gpus)

@@ -55,6 +55,11 @@ class _Prompt:
 
 class TransformersBackend(Backend):
     name = "transformers"
+    aliases = ("hf",)
+    serves_kinds = ("causal",)
+    infer_backend_names = ("transformers",)
+    streams = True
+    embeds = True
 
     def __init__(self, config: BackendConfig) -> None:
         self.device = pick_device(config.num_gpus)

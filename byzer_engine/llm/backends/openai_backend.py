@@ -185,6 +185,17 @@ def _usage(data: dict[str, Any], key: str) -> int | None:
 
 class OpenAIBackend(Backend):
     name = "saas/openai"
+    aliases = ("saas",)
+    serves_kinds = ("saas",)
+    infer_backend_names = ("saas",)
+    uses_local_compute = False
+    loads_local_model = False
+    streams = True
+    embeds = True
+
+    @classmethod
+    def model_label(cls, options: Any) -> str | None:
+        return str(options.saas.get("model", ""))
 
     def __init__(self, config: BackendConfig) -> None:
         self.settings = client_settings(config)

@@ -170,6 +170,25 @@ def parse_query(index: int, request: LLMRequest) -> _Query:
 
 class QABackend(Backend):
     name = "qa"
+    serves_kinds = ("qa",)
+    uses_local_compute = False
+    loads_local_model = False
+    streams = True
+
+    @classmethod
+    def model_label(cls, options: Any) -> str | None:
+        return f"qa({options.chat_func} + {options.embedding_func})"
+
+    @classmethod
+    def deploy_extra(cls, ctx: Any, options: Any) -> dict[str, str]:
+        """The index table exported for the workers, and the two functions they call."""
+        from byzer_engine.llm.qa.index import export_index
+
+        return {
+            "embeddingFunc": str(options.embedding_func),
+            "chatFunc": str(options.chat_func),
+            "index_path": export_index(ctx, options.model_table, options.udf_name),
+        }
 
     def __init__(self, config: BackendConfig) -> None:
         from byzer_engine.llm.pool.client import get_master

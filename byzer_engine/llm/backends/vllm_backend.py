@@ -119,6 +119,11 @@ class _Prompt:
 
 class VLLMBackend(Backend):
     name = "vllm"
+    aliases = ("ray/vllm",)
+    serves_kinds = ("causal",)
+    infer_backend_names = ("vllm", "ray/vllm")
+    needs_gpu = True
+    embeds = True
 
     def __init__(self, config: BackendConfig) -> None:
         try:
