@@ -18,9 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "byzer_engine"
 
-# Root modules that hold no engine logic and import only the standard library: the one exception
-# family, the one plugin style and the version. Everyone may import them.
-SHARED = ("byzer_engine", "byzer_engine.errors", "byzer_engine.plugins")
+# Root modules that hold no engine logic and import only the standard library: the version, the one
+# reading of boolean words, the one exception family and the one plugin style. Everyone may import
+# them (they load nothing else, so Ray and Spark workers may import them too).
+SHARED = ("byzer_engine", "byzer_engine.booleans", "byzer_engine.errors", "byzer_engine.plugins")
 
 # Plugin contracts of the runtime that plugin packages (llm, python) may implement.
 CONTRACTS = ("byzer_engine.runtime.ets.base", "byzer_engine.runtime.sources.base")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from byzer_engine.lang.booleans import parse_bool
+from byzer_engine.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.settings import SETUP_KEYS
 

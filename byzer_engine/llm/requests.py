@@ -1,7 +1,9 @@
 """The JSON request and response shapes shared by the SQL function, the HTTP server and the backends.
 
-A request is one JSON object (``llm_param(map(...))`` builds it from a string map, so every value may
-arrive as a string): ``instruction``, ``history``, ``system_msg``, ``max_length`` (new tokens),
+A request is parsed and checked once, where it enters (the SQL function's UDF, an HTTP route), into
+an ``LLMRequest``; that typed form is what crosses to the pool master and its workers, so a bad
+request is answered before any Ray call. Its JSON form (``llm_param(map(...))`` builds it from a
+string map, so every value may arrive as a string) is: ``instruction``, ``history``, ``system_msg``, ``max_length`` (new tokens),
 ``temperature``, ``top_p``, ``top_k``, ``embedding``, ``stopping_sequences`` and ``generation.*``
 (passed through to the backend). A response is
 ``{"output", "input", "metadata": {"input_tokens", "output_tokens", ...}, "history"}``, or
@@ -11,10 +13,11 @@ arrive as a string): ``instruction``, ``history``, ``system_msg``, ``max_length`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from byzer_engine.lang.booleans import is_true
+from byzer_engine.booleans import is_true
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
@@ -50,12 +53,19 @@ class Sampling:
 
 @dataclass(frozen=True)
 class LLMRequest:
+    # The request as sent (echoed back as the response's "input"; backend-specific fields such as
+    # the QA backend's ``k`` are read from it).
     raw: dict[str, Any]
     instruction: str
     history: tuple[Message, ...] = ()
     system_msg: str | None = None
     sampling: Sampling = field(default_factory=Sampling)
     embedding: bool = False
+
+    @property
+    def key(self) -> str:
+        """Canonical text of the request: equal keys mean the model would be asked the same thing."""
+        return request_key(self.raw)
 
     def messages(self) -> list[dict[str, str]]:
         """The chat messages: system message, history, then the instruction as the user's turn."""
@@ -123,15 +133,66 @@ def _stops(value: Any) -> tuple[str, ...]:
     return tuple(str(s) for s in value if str(s))
 
 
+def make_request(
+    instruction: str,
+    *,
+    history: tuple[Message, ...] = (),
+    system_msg: str | None = None,
+    max_new_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    stop: tuple[str, ...] = (),
+    extra: tuple[tuple[str, Any], ...] = (),
+    embedding: bool = False,
+    raw: dict[str, Any] | None = None,
+) -> LLMRequest:
+    """The one constructor of a checked request, for typed callers (an HTTP route) and for
+    ``parse_request``; ``raw`` is the JSON form to echo (built from the fields when absent)."""
+    if max_new_tokens is not None and max_new_tokens < 1:
+        raise RequestError(f"request field 'max_length' must be at least 1, got {max_new_tokens}")
+    if temperature is not None and temperature < 0:
+        raise RequestError(f"request field 'temperature' must not be negative, got {temperature}")
+    sampling = Sampling(
+        max_new_tokens=max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
+        temperature=temperature or 0.0,
+        top_p=top_p,
+        top_k=top_k,
+        stop=stop,
+        extra=extra,
+    )
+    if raw is None:
+        raw = {"instruction": instruction}
+        if history:
+            raw["history"] = [m.to_dict() for m in history]
+        if system_msg:
+            raw["system_msg"] = system_msg
+        for key, value in (("max_length", max_new_tokens), ("temperature", temperature)):
+            if value is not None:
+                raw[key] = value
+        for key, value in (("top_p", top_p), ("top_k", top_k)):
+            if value is not None:
+                raw[key] = value
+        if stop:
+            raw["stopping_sequences"] = list(stop)
+        raw.update({f"generation.{k}": v for k, v in extra})
+        if embedding:
+            raw["embedding"] = True
+    return LLMRequest(
+        raw=raw,
+        instruction=instruction,
+        history=history,
+        system_msg=system_msg or None,
+        sampling=sampling,
+        embedding=embedding,
+    )
+
+
 def parse_request(raw: dict[str, Any]) -> LLMRequest:
     """Check and type one request object; raises RequestError naming the offending field."""
     instruction = raw.get("instruction")
     if instruction is None:
         raise RequestError("request has no 'instruction'")
-    max_length = _number(raw, "max_length", int)
-    if max_length is not None and max_length < 1:
-        raise RequestError(f"request field 'max_length' must be at least 1, got {max_length}")
-    temperature = _number(raw, "temperature", float)
     extra = tuple(
         sorted(
             (key[len("generation.") :], _scalar(val))
@@ -139,23 +200,53 @@ def parse_request(raw: dict[str, Any]) -> LLMRequest:
             if key.startswith("generation.")
         )
     )
-    sampling = Sampling(
-        max_new_tokens=max_length or DEFAULT_MAX_NEW_TOKENS,
-        temperature=temperature or 0.0,
+    system_msg = raw.get("system_msg")
+    return make_request(
+        str(instruction),
+        history=_history(raw.get("history")),
+        system_msg=str(system_msg) if system_msg else None,
+        max_new_tokens=_number(raw, "max_length", int),
+        temperature=_number(raw, "temperature", float),
         top_p=_number(raw, "top_p", float),
         top_k=_number(raw, "top_k", int),
         stop=_stops(raw.get("stopping_sequences")),
         extra=extra,
-    )
-    system_msg = raw.get("system_msg")
-    return LLMRequest(
-        raw=raw,
-        instruction=str(instruction),
-        history=_history(raw.get("history")),
-        system_msg=str(system_msg) if system_msg else None,
-        sampling=sampling,
         embedding=is_true(raw.get("embedding", "")),
+        raw=raw,
     )
+
+
+def parse_element(item: Any) -> LLMRequest:
+    """One element of a request array (JSON text, plain text or a dict) as a checked request."""
+    raw = decode_request(item) if isinstance(item, str) else item
+    if not isinstance(raw, dict):
+        raise RequestError(f"a request must be a JSON object or text, got {type(item).__name__}")
+    return parse_request(dict(raw))
+
+
+def parse_elements(items: list[Any]) -> tuple[list[LLMRequest | None], dict[int, dict[str, Any]]]:
+    """Every element parsed: the requests (``None`` where one is bad) and the bad ones' responses."""
+    parsed: list[LLMRequest | None] = []
+    failed: dict[int, dict[str, Any]] = {}
+    for index, item in enumerate(items):
+        try:
+            parsed.append(parse_element(item))
+        except RequestError as exc:
+            parsed.append(None)
+            raw = decode_request(item) if isinstance(item, str) else item
+            failed[index] = error_response(raw if isinstance(raw, dict) else {"input": str(item)}, str(exc))
+    return parsed, failed
+
+
+def answer_parsed(
+    items: list[Any], answer: Callable[[list[LLMRequest]], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Responses to ``items``: the bad ones answered here, the good ones by ``answer(requests)``
+    (called only when there is at least one)."""
+    parsed, failed = parse_elements(items)
+    good = [r for r in parsed if r is not None]
+    answered = iter(answer(good) if good else [])
+    return [failed[i] if r is None else next(answered) for i, r in enumerate(parsed)]
 
 
 def decode_request(text: str) -> dict[str, Any]:

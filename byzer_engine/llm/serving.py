@@ -1,6 +1,7 @@
 """Deployed models for the HTTP server: list them, call them, stream from them.
 
-The request and response shapes are the SQL function's (see ``byzer_engine.llm.requests``). Every
+Requests arrive parsed and checked (``LLMRequest``, built by the route that received them); the
+response shape is the SQL function's (see ``byzer_engine.llm.requests``). Every
 function connects to Ray first (``ensure_ray``: the process's Ray, else ``$BYZER_RAY_ADDRESS``, else an
 embedded one).
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.llm.requests import LLMRequest
 
 
 def connect_if_available(address: str | None) -> bool:
@@ -53,7 +55,7 @@ def list_models() -> list[dict[str, Any]]:
     return models
 
 
-def generate(name: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def generate(name: str, requests: list[LLMRequest]) -> list[dict[str, Any]]:
     """One response per request (a failed request gets ``{"error": ...}``); ByzerError if not deployed."""
     from byzer_engine.llm.pool import client
 
@@ -61,7 +63,7 @@ def generate(name: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return client.call(name, list(requests))
 
 
-def generate_stream(name: str, request: dict[str, Any]) -> Iterator[str]:
+def generate_stream(name: str, request: LLMRequest) -> Iterator[str]:
     """Text deltas of one chat request as the model produces them."""
     import ray
     from ray.exceptions import RayActorError, RayTaskError
@@ -72,7 +74,7 @@ def generate_stream(name: str, request: dict[str, Any]) -> Iterator[str]:
     master = client.get_master(name)
     if master is None:
         raise ByzerError(f"no model is deployed as '{name}'")
-    deltas = master.stream.remote(dict(request))
+    deltas = master.stream.remote(request)
     try:
         for ref in deltas:
             delta: str = ray.get(ref)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from byzer_engine.llm.requests import LLMRequest, answer_parsed
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -44,13 +46,16 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
     """The UDF body: one pool call for the whole batch; row ``i`` gets the responses to its requests."""
     rows = [_elements(cell) for cell in column]
     flat = [str(e) for row in rows if row is not None for e in row if e is not None]
-    responses: list[dict[str, Any]] = []
-    if flat:
+
+    def ask_pool(requests: list[LLMRequest]) -> list[dict[str, Any]]:
         from byzer_engine.llm.pool.client import call
         from byzer_engine.llm.ray_runtime import ensure_ray
 
         ensure_ray(target.ray_address)
-        responses = call(target.name, flat, timeout_s=target.timeout_s)
+        return call(target.name, requests, timeout_s=target.timeout_s)
+
+    # Each element is parsed and checked here, where it enters: a bad one is answered without Ray.
+    responses = answer_parsed(flat, ask_pool)
     if target.fail_on_error:
         failed = next((r for r in responses if "error" in r), None)
         if failed is not None:

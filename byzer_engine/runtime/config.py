@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from byzer_engine.lang.booleans import parse_bool
+from byzer_engine.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 
 SYSTEM_JARS_DIR = "/usr/share/java"

@@ -9,9 +9,12 @@ import pytest
 
 from byzer_engine.llm.requests import (
     DEFAULT_MAX_NEW_TOKENS,
+    LLMRequest,
+    Message,
     RequestError,
     chat_response,
     decode_request,
+    make_request,
     parse_request,
     request_key,
     truncate_at_stop,
@@ -105,3 +108,64 @@ def test_chat_response_carries_the_whole_conversation() -> None:
 def test_truncate_at_the_first_stop_sequence() -> None:
     assert truncate_at_stop("one, two. three", (".", ",")) == ("one", True)
     assert truncate_at_stop("no stop", ("#",)) == ("no stop", False)
+
+
+def test_a_bad_request_is_answered_where_it_enters_without_calling_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    from byzer_engine.llm import udf
+    from byzer_engine.llm.pool import client
+
+    def no_pool(*args: object, **kwargs: object) -> list[dict[str, object]]:
+        raise AssertionError("the pool was called for requests that were all bad")
+
+    monkeypatch.setattr(client, "call", no_pool)
+    target = udf.UdfTarget(name="nowhere", ray_address="127.0.0.1:1")
+    cells = pd.Series([['{"max_length": 3}', '{"instruction": "x", "temperature": "hot"}'], None])
+    answered = udf.answer_batch(target, cells)
+    first = [json.loads(a) for a in answered[0]]
+    assert first[0]["error"] == "request has no 'instruction'"
+    assert "'temperature' must be a number" in first[1]["error"]
+    assert answered[1] is None
+
+
+def test_the_pool_gets_typed_requests_and_the_bad_ones_keep_their_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    from byzer_engine.llm import ray_runtime, udf
+    from byzer_engine.llm.pool import client
+
+    seen: list[LLMRequest] = []
+
+    def pool(name: str, requests: list[LLMRequest], **kwargs: object) -> list[dict[str, object]]:
+        seen.extend(requests)
+        return [{"output": r.instruction.upper(), "input": r.raw, "metadata": {}} for r in requests]
+
+    monkeypatch.setattr(client, "call", pool)
+    monkeypatch.setattr(ray_runtime, "ensure_ray", lambda address=None: "127.0.0.1:1")
+    target = udf.UdfTarget(name="upper", ray_address="127.0.0.1:1")
+    answered = udf.answer_batch(
+        target, pd.Series([["a", '{"no": 1}', '{"instruction": "b", "max_length": "4"}']])
+    )
+    outputs = [json.loads(a).get("output", "ERR") for a in answered[0]]
+    assert outputs == ["A", "ERR", "B"]
+    assert [r.sampling.max_new_tokens for r in seen] == [DEFAULT_MAX_NEW_TOKENS, 4]
+
+
+def test_typed_and_json_requests_are_the_same_request() -> None:
+    typed = make_request("hi", history=(Message("user", "a"), Message("assistant", "b")), max_new_tokens=8)
+    parsed = parse_request(
+        {
+            "instruction": "hi",
+            "history": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+            "max_length": 8,
+        }
+    )
+    assert typed.key == parsed.key
+    assert typed.sampling == parsed.sampling and typed.messages() == parsed.messages()
+    with pytest.raises(RequestError, match="at least 1"):
+        make_request("hi", max_new_tokens=0)

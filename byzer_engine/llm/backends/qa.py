@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.backends.base import Backend, BackendConfig
-from byzer_engine.llm.requests import LLMRequest, RequestError, chat_response, error_response
+from byzer_engine.llm.requests import (
+    LLMRequest,
+    RequestError,
+    answer_parsed,
+    chat_response,
+    error_response,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -222,7 +228,7 @@ class QABackend(Backend):
     def _call(self, pool: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         from byzer_engine.llm.pool.client import call
 
-        return call(pool, batch, timeout_s=self.timeout_s)
+        return answer_parsed(batch, lambda requests: call(pool, requests, timeout_s=self.timeout_s))
 
     def _context(self, query: _Query, hits: list[Hit]) -> str:
         if query.strategy == "full_doc":

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from byzer_engine.lang.booleans import parse_bool
+from byzer_engine.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 
 JOB_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")

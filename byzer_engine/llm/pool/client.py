@@ -11,6 +11,7 @@ from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.pool.master import PoolMaster
 from byzer_engine.llm.pool.spec import PoolSpec
 from byzer_engine.llm.ray_runtime import NAMESPACE
+from byzer_engine.llm.requests import LLMRequest
 
 DESCRIBE_TIMEOUT_S = 30.0
 # Loading a large model onto a slow disk can take minutes; a pool that never schedules must not hang forever.
@@ -127,8 +128,8 @@ def deploy(spec: PoolSpec) -> tuple[dict[str, Any], str]:
     return info, "deployed"
 
 
-def call(name: str, batch: list[Any], *, timeout_s: float | None = None) -> list[dict[str, Any]]:
-    """Send one batch of requests (JSON strings or dicts) to the pool; one response per request."""
+def call(name: str, batch: list[LLMRequest], *, timeout_s: float | None = None) -> list[dict[str, Any]]:
+    """Send one batch of checked requests to the pool; one response per request."""
     master = get_master(name)
     if master is None:
         raise ByzerError(f"no model is deployed as '{name}' (deploy it with run command as LLM.`` ...)")

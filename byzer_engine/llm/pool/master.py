@@ -22,7 +22,7 @@ from ray.exceptions import RayActorError, RayTaskError
 from byzer_engine.llm.pool.balance import WorkerLoad, make_policy, split_evenly
 from byzer_engine.llm.pool.spec import PoolSpec
 from byzer_engine.llm.pool.worker import ModelWorker
-from byzer_engine.llm.requests import decode_request, error_response, request_key
+from byzer_engine.llm.requests import LLMRequest, error_response
 
 # How long a part waits for a live worker (a replacement loading its model) before it gives up.
 WAIT_FOR_WORKER_S = 600.0
@@ -57,7 +57,7 @@ class _Window:
     """The requests of the batches that arrived within one batching window, computed together."""
 
     result: asyncio.Future[list[dict[str, Any]]]
-    raws: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[LLMRequest] = field(default_factory=list)
     waiting: int = 0
     task: asyncio.Task[None] | None = None
 
@@ -173,13 +173,13 @@ class PoolMaster:
         finally:
             self._replacing.discard(slot.index)
 
-    async def _dispatch(self, part: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _dispatch(self, part: list[LLMRequest]) -> list[dict[str, Any]]:
         last_error = ""
         for _attempt in range(self.spec.max_retries + 1):
             try:
                 slot = await self._acquire()
             except RuntimeError as exc:
-                return [error_response(r, str(exc)) for r in part]
+                return [error_response(r.raw, str(exc)) for r in part]
             incarnation = slot.incarnation
             try:
                 responses: list[dict[str, Any]] = await slot.handle.generate.remote(part)
@@ -191,28 +191,28 @@ class PoolMaster:
                 self.retries += 1
                 self._worker_died(slot, incarnation)
             except RayTaskError as exc:
-                return [error_response(r, f"worker failed: {_cause(exc)}") for r in part]
+                return [error_response(r.raw, f"worker failed: {_cause(exc)}") for r in part]
             finally:
                 await self._release(slot)
         return [
-            error_response(r, f"worker died {self.spec.max_retries + 1} times: {last_error}") for r in part
+            error_response(r.raw, f"worker died {self.spec.max_retries + 1} times: {last_error}")
+            for r in part
         ]
 
-    async def generate(self, batch: list[Any]) -> list[dict[str, Any]]:
-        """One response per request of ``batch`` (JSON strings or dicts), in order.
+    async def generate(self, batch: list[LLMRequest]) -> list[dict[str, Any]]:
+        """One response per request of ``batch`` (parsed and checked where they entered), in order.
 
         The batches that arrive within one batching window (the Arrow batches of a query's Spark tasks
         arrive together) are computed together: identical requests across them are computed once, and
         the workers get full model batches instead of each task's remainder.
         """
-        raws = [decode_request(item) if isinstance(item, str) else dict(item) for item in batch]
-        self.requests_served += len(raws)
+        self.requests_served += len(batch)
         self.batches += 1
-        if not raws:
+        if not batch:
             return []
         window = self._open_window()
-        start = len(window.raws)
-        window.raws.extend(raws)
+        start = len(window.requests)
+        window.requests.extend(batch)
         window.waiting += 1
         try:
             computed = await asyncio.shield(window.result)
@@ -224,7 +224,7 @@ class PoolMaster:
                     self._window = None
                 window.task.cancel()
             raise
-        return computed[start : start + len(raws)]
+        return computed[start : start + len(batch)]
 
     def _open_window(self) -> _Window:
         if self._window is None:
@@ -242,7 +242,7 @@ class PoolMaster:
                 if self._window is window:
                     self._window = None  # later batches open the next window
             self.windows += 1
-            computed = await self._compute(window.raws)
+            computed = await self._compute(window.requests)
         except asyncio.CancelledError:
             if not window.result.done():
                 window.result.cancel()
@@ -254,16 +254,16 @@ class PoolMaster:
         if not window.result.done():
             window.result.set_result(computed)
 
-    async def _compute(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _compute(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
         """Identical requests computed once; the distinct ones split over the free worker slots."""
         position: dict[str, int] = {}
-        distinct: list[dict[str, Any]] = []
+        distinct: list[LLMRequest] = []
         order: list[int] = []
-        for raw in raws:
-            key = request_key(raw)
+        for request in requests:
+            key = request.key
             if key not in position:
                 position[key] = len(distinct)
-                distinct.append(raw)
+                distinct.append(request)
             order.append(position[key])
         self.distinct_computed += len(distinct)
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
@@ -273,7 +273,7 @@ class PoolMaster:
         self.errors += sum(1 for r in computed if "error" in r)
         return [computed[i] for i in order]
 
-    async def stream(self, raw: dict[str, Any]) -> AsyncIterator[str]:
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
         """Text deltas of one request from one worker (retried elsewhere only before the first delta)."""
         self.requests_served += 1
         self.distinct_computed += 1
@@ -281,7 +281,7 @@ class PoolMaster:
             slot = await self._acquire()
             incarnation, sent = slot.incarnation, False
             try:
-                async for ref in slot.handle.stream.remote(raw):
+                async for ref in slot.handle.stream.remote(request):
                     delta: str = await ref
                     sent = True
                     yield delta

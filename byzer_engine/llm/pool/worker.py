@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from byzer_engine.llm.backends import Backend, BackendConfig, create_backend
-from byzer_engine.llm.requests import LLMRequest, RequestError, error_response, parse_request
+from byzer_engine.llm.requests import LLMRequest, error_response
 
 
 class ModelWorker:
@@ -38,29 +38,20 @@ class ModelWorker:
             raise RuntimeError("the worker has not loaded its model")
         return self.backend
 
-    def generate(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
+        """The backend's responses to requests already parsed and checked where they entered."""
         backend = self._backend()
         started = time.perf_counter()
-        responses: list[dict[str, Any] | None] = [None] * len(raws)
-        parsed: list[tuple[int, LLMRequest]] = []
-        for i, raw in enumerate(raws):
-            try:
-                parsed.append((i, parse_request(raw)))
-            except RequestError as exc:
-                responses[i] = error_response(raw, str(exc))
-        if parsed:
-            for (i, _), response in zip(parsed, backend.generate([r for _, r in parsed]), strict=True):
-                responses[i] = response
+        responses = backend.generate(requests) if requests else []
         with self._lock:
-            self.requests += len(raws)
+            self.requests += len(requests)
             self.batches += 1
             self.busy_seconds += time.perf_counter() - started
-        return [
-            r if r is not None else error_response(raws[i], "no response") for i, r in enumerate(responses)
-        ]
+        if len(responses) != len(requests):
+            return [error_response(r.raw, "no response") for r in requests]
+        return responses
 
-    def stream(self, raw: dict[str, Any]) -> Iterator[str]:
-        request = parse_request(raw)
+    def stream(self, request: LLMRequest) -> Iterator[str]:
         with self._lock:
             self.requests += 1
         yield from self._backend().stream(request)

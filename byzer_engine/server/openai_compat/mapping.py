@@ -1,14 +1,15 @@
-"""OpenAI requests to the engine's LLM request JSON (the shape ``llm_param`` builds), and answers back.
+"""OpenAI requests to the engine's typed LLM request (``LLMRequest``), and answers back.
 
-An engine request is ``{"instruction", "history", "system_msg", "max_length", "temperature", "top_p",
-"stopping_sequences"}``; an answer is ``{"output", "metadata": {"input_tokens", "output_tokens"}}``.
-Sampling values are sent as strings, exactly as ``llm_param(map(...))`` builds them from SQL.
+The request is built and checked here, where it enters, with the same constructor the SQL function
+uses (``make_request``); its typed fields travel to the model unchanged. An answer is ``{"output",
+"metadata": {"input_tokens", "output_tokens"}}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from byzer_engine.llm.requests import LLMRequest, Message, RequestError, make_request
 from byzer_engine.server.openai_compat.protocol import (
     AssistantMessage,
     ChatChoice,
@@ -32,42 +33,45 @@ class UnsupportedRequest(ValueError):
         self.param = param
 
 
-def _sampling(request: dict[str, Any], fields: SamplingFields, max_tokens: int | None) -> dict[str, Any]:
+def _sampling(fields: SamplingFields, max_tokens: int | None) -> dict[str, Any]:
     if fields.n != 1:
         raise UnsupportedRequest("only n=1 is supported", param="n")
-    if max_tokens is not None:
-        request["max_length"] = str(max_tokens)
-    if fields.temperature is not None:
-        request["temperature"] = str(fields.temperature)
-    if fields.top_p is not None:
-        request["top_p"] = str(fields.top_p)
     stops = [fields.stop] if isinstance(fields.stop, str) else list(fields.stop or [])
-    if stops:
-        request["stopping_sequences"] = stops
-    return request
+    return {
+        "max_new_tokens": max_tokens,
+        "temperature": fields.temperature,
+        "top_p": fields.top_p,
+        "stop": tuple(s for s in stops if s),
+    }
 
 
-def chat_request(req: ChatCompletionRequest) -> dict[str, Any]:
+def _checked(instruction: str, **fields: Any) -> LLMRequest:
+    try:
+        return make_request(instruction, **fields)
+    except RequestError as exc:
+        raise UnsupportedRequest(str(exc)) from None
+
+
+def chat_request(req: ChatCompletionRequest) -> LLMRequest:
     system = [m.text() for m in req.messages if m.role in _SYSTEM_ROLES]
     conversation = [m for m in req.messages if m.role not in _SYSTEM_ROLES]
     if not conversation or conversation[-1].role != "user":
         raise UnsupportedRequest("the last message must be a user message", param="messages")
-    request: dict[str, Any] = {"instruction": conversation[-1].text()}
-    history = [{"role": m.role, "content": m.text()} for m in conversation[:-1]]
-    if history:
-        request["history"] = history
-    if system:
-        request["system_msg"] = "\n\n".join(system)
-    return _sampling(request, req, req.max_completion_tokens or req.max_tokens)
+    return _checked(
+        conversation[-1].text(),
+        history=tuple(Message(m.role, m.text()) for m in conversation[:-1]),
+        system_msg="\n\n".join(system) or None,
+        **_sampling(req, req.max_completion_tokens or req.max_tokens),
+    )
 
 
-def completion_requests(req: CompletionRequest) -> list[dict[str, Any]]:
+def completion_requests(req: CompletionRequest) -> list[LLMRequest]:
     prompts = [req.prompt] if isinstance(req.prompt, str) else list(req.prompt)
     if not prompts:
         raise UnsupportedRequest("prompt must not be empty", param="prompt")
     # OpenAI's default for completions is 16 new tokens.
     max_tokens = req.max_tokens if req.max_tokens is not None else 16
-    return [_sampling({"instruction": prompt}, req, max_tokens) for prompt in prompts]
+    return [_checked(prompt, **_sampling(req, max_tokens)) for prompt in prompts]
 
 
 def output_text(response: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from byzer_engine.llm.requests import LLMRequest
+
 
 class DeployedModels:
     def __init__(self, ray_address: str | None) -> None:
@@ -38,13 +40,13 @@ class DeployedModels:
     def find(self, name: str) -> dict[str, Any] | None:
         return next((m for m in self.list_models() if m.get("name") == name), None)
 
-    def generate(self, name: str, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def generate(self, name: str, requests: list[LLMRequest]) -> list[dict[str, Any]]:
         self._connect()
         from byzer_engine.llm import serving
 
         return list(serving.generate(name, requests))
 
-    def stream(self, name: str, request: dict[str, Any]) -> Iterator[str]:
+    def stream(self, name: str, request: LLMRequest) -> Iterator[str]:
         self._connect()
         from byzer_engine.llm import serving
 

@@ -144,7 +144,7 @@ async def completions(request: Request, body: CompletionRequest) -> Any:
     except mapping.UnsupportedRequest as exc:
         raise bad_request(str(exc), exc.param) from None
     await _require_model(request, body.model)
-    prompts = [str(r["instruction"]) for r in engine_requests]
+    prompts = [r.instruction for r in engine_requests]
     if body.stream:
         if len(engine_requests) != 1:
             raise bad_request("stream=true takes a single prompt", "prompt")
