@@ -26,6 +26,7 @@ from byzer_engine.cli import app
 from byzer_engine.lang.errors import ByzerError, ByzerSyntaxError, Position
 
 if TYPE_CHECKING:
+    from byzer_engine.lang.statements import Statement
     from byzer_engine.runtime import Engine
 
 EXIT_RUNTIME_ERROR = 1
@@ -169,16 +170,22 @@ def _with_file(error: ByzerError, text: str, file: str) -> ByzerError:
     return error
 
 
-def _check_syntax(text: str, file: str) -> None:
-    """Parses before any JVM starts, so a typo is reported at once."""
+def _parse(text: str, file: str) -> list[Statement]:
+    """Parses before any JVM starts, so a typo is reported at once; the engine runs these statements."""
     from byzer_engine import lang
 
     project_root = str(Path(file).resolve().parent) if file != COMMAND_LINE_FILE else os.getcwd()
-    lang.parse_script(text, file=file, project_root=project_root)
+    return lang.parse_script(text, file=file, project_root=project_root)
 
 
 def _run_local(
-    text: str, file: str, variables: dict[str, str], owner: str, master: str | None, debug: bool
+    text: str,
+    statements: list[Statement],
+    file: str,
+    variables: dict[str, str],
+    owner: str,
+    master: str | None,
+    debug: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from byzer_engine.runtime import Engine, EngineConfig
 
@@ -188,7 +195,9 @@ def _run_local(
     engine = Engine(config)
     try:
         with SparkProgress(engine):
-            result = engine.run_script(text, owner=owner, variables=variables, file=file, on_message=_stderr)
+            result = engine.run_script(
+                text, owner=owner, variables=variables, file=file, on_message=_stderr, statements=statements
+            )
         return result.rows, result.schema
     finally:
         engine.close()
@@ -230,8 +239,8 @@ def run_command(
         if server:
             rows, schema = _run_remote(text, variables, owner, server, token or os.environ.get("BYZER_TOKEN"))
         else:
-            _check_syntax(text, file_name)
-            rows, schema = _run_local(text, file_name, variables, owner, master, debug)
+            statements = _parse(text, file_name)
+            rows, schema = _run_local(text, statements, file_name, variables, owner, master, debug)
     except ByzerError as error:
         raise typer.Exit(_report(_with_file(error, text, file_name), debug)) from None
     except KeyboardInterrupt:

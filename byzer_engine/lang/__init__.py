@@ -4,6 +4,7 @@
 - ``parse_statement``: one already rendered statement, positioned in its file.
 - ``render`` / ``VariableTable`` / ``builtin_variables``: ``${...}`` templating with Byzer's set rules.
 - ``expand_macro``: ``!name args`` into the statements it stands for.
+- ``prepare_statement``: a statement just before it runs: rendered, parsed again, macro expanded.
 - ``analyze``: the JSON of ``byzer check --json`` and ``executeMode=analyze``.
 """
 
@@ -16,6 +17,7 @@ from byzer_engine.lang.include import parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
 from byzer_engine.lang.macros import expand_macro
 from byzer_engine.lang.parser import check_branches, parse_statement
+from byzer_engine.lang.prepare import prepare_statement
 from byzer_engine.lang.source import Source
 from byzer_engine.lang.statements import Statement
 from byzer_engine.lang.templating import render
@@ -49,5 +51,6 @@ __all__ = [
     "expand_macro",
     "parse_script",
     "parse_statement",
+    "prepare_statement",
     "render",
 ]

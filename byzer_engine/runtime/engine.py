@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,8 @@ from byzer_engine.runtime.spark_session import start_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from byzer_engine.lang.statements import Statement
 
 FETCH_TYPES = ("collect", "take")
 # The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
@@ -172,8 +174,12 @@ class Engine:
         session_per_request: bool = False,
         skip_include: bool = False,
         on_message: Callable[[str], None] | None = None,
+        statements: Sequence[Statement] | None = None,
     ) -> Result:
-        """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses."""
+        """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses.
+
+        ``statements``: the script already parsed by the caller (``lang.parse_script`` of ``text``, as
+        ``byzer run`` does before the JVM starts), so it is not parsed twice."""
         from byzer_engine.runtime.executor.runner import ScriptRunner
 
         if fetch_type not in FETCH_TYPES:
@@ -197,7 +203,11 @@ class Engine:
                 runner = ScriptRunner(
                     self, owner_session, spark, job, resolver, file=file, variables=variables, emit=emit
                 )
-                produced = runner.run(runner.parse(text, skip_include=skip_include))
+                if statements is None:
+                    parsed = runner.parse(text, skip_include=skip_include)
+                else:
+                    runner.lines, parsed = text.splitlines(), list(statements)
+                produced = runner.run(parsed)
                 rows: list[dict[str, Any]] = []
                 schema = dict(EMPTY_SCHEMA)
                 if produced is not None:

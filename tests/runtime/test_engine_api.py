@@ -116,3 +116,24 @@ def test_analyze(engine: Engine) -> None:
     statements = engine.analyze("load csv.`a.csv` as t;\nselect * from t as u;", file="x.byzer")
     assert [s["kind"] for s in statements] == ["load", "select"]
     assert statements[1]["line"] == 2
+
+
+def test_a_script_parsed_by_the_caller_is_not_parsed_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from byzer_engine import lang
+
+    text = "set n = 2;\nselect ${n} + 1 as a as t;"
+    statements = lang.parse_script(text)
+    original = lang.parse_script
+    calls: list[str] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[0]))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lang, "parse_script", counting)
+    assert engine.run_script(text, statements=statements).rows == [{"a": 3}]
+    assert calls == []
+    assert engine.run_script(text).rows == [{"a": 3}]
+    assert calls == [text]

@@ -1,7 +1,7 @@
 """Runs a script's statements in order on one owner's session.
 
-Each statement's raw text is rendered with the variables as they are when it runs and parsed again,
-so ``${...}`` works anywhere; macros are expanded just before they run; ``!if`` branches decide which
+Each statement is made ready just before it runs (``lang.prepare_statement``: rendered with the
+variables as they are then, parsed again, a macro expanded), so ``${...}`` works anywhere; ``!if`` branches decide which
 statements run; ``set ... where mode="compile"`` runs in a pass before everything else.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from byzer_engine import lang
 from byzer_engine.lang.errors import ByzerError, ByzerJobKilled, ByzerTimeout
-from byzer_engine.lang.statements import Branch, Macro, SetVar, Statement
+from byzer_engine.lang.statements import Branch, SetVar, Statement
 from byzer_engine.runtime.executor.branches import BranchStack
 from byzer_engine.runtime.executor.conditions import ConditionEvaluator
 from byzer_engine.runtime.executor.errors import as_byzer_error
@@ -30,21 +30,6 @@ if TYPE_CHECKING:
     from byzer_engine.runtime.paths import PathResolver
 
 load_handlers()
-
-# Characters that start template syntax; a statement without them renders to itself.
-_TEMPLATE_MARKS = ("$", "#")
-
-
-def prepare(statement: Statement, variables: Mapping[str, str]) -> Statement:
-    """The statement with its text rendered and parsed again (unchanged when nothing to render)."""
-    raw = statement.span.raw
-    if not any(mark in raw for mark in _TEMPLATE_MARKS):
-        return statement
-    rendered = lang.render(raw, variables)
-    if rendered == raw:
-        return statement
-    span = statement.span
-    return lang.parse_statement(rendered, file=span.file, line=span.line, column=span.column)
 
 
 def initial_variables(
@@ -144,11 +129,10 @@ class ScriptRunner:
                 if isinstance(statement, SetVar) and statement.mode == "compile":
                     continue  # ran in the compile pass
                 if not prepared and not isinstance(statement, SetVar):
-                    statement = prepare(statement, self.state.resolved_variables())
-                if isinstance(statement, Macro):
-                    expanded = lang.expand_macro(statement, self.state.resolved_variables())
-                    queue.extendleft((s, True) for s in reversed(expanded))
-                    continue
+                    ready = lang.prepare_statement(statement, self.state.resolved_variables())
+                    if len(ready) != 1 or ready[0] is not statement:
+                        queue.extendleft((s, True) for s in reversed(ready))
+                        continue
             except Exception as exc:
                 raise self.fail(exc, statement) from exc
             self._execute(statement)
