@@ -158,6 +158,8 @@ class Policy:
     def jdbc_url(self, url: str, resolve: Callable[[str], str]) -> str:
         """A JDBC URL whose database is a local file (SQLite, H2, Derby, HSQLDB, DuckDB) resolved in
         the owner's home; network URLs are returned as written."""
+        if url.lower().startswith("jdbc:h2:") and "init=" in url.lower():
+            self.require(SQL_CODE, "an H2 JDBC URL with INIT (it runs SQL and Java code in the driver)")
         for pattern in _FILE_JDBC_URLS:
             match = pattern.match(url)
             if match is None:
@@ -165,8 +167,6 @@ class Policy:
             path = match.group("path")
             if not path or path.lower() in _IN_MEMORY_DATABASES or path.lower().startswith("memory:"):
                 return url
-            if not self.allow_code and url.lower().startswith("jdbc:h2:") and "init=" in url.lower():
-                self.require(SQL_CODE, "an H2 JDBC URL with INIT (it runs SQL and Java code in the driver)")
             resolved = self.resolve_in("JDBC URL", path, resolve)
             return url[: match.start("path")] + resolved + url[match.end("path") :]
         return url
