@@ -8,17 +8,25 @@ The switches come from ``EngineConfig`` (flags > ``BYZER_*`` > config file > def
 
 | switch | governs | ``byzer run`` | ``byzer serve`` |
 |---|---|---|---|
-| ``allow_shell`` | ``set ... type="shell"``, SQL that starts a process (``TRANSFORM ... USING``, ``reflect``, ``java_method``) | off | off |
-| ``allow_code`` | user code compiled or run by the engine: ``ScriptUDF`` (python, scala, java), Byzer-python (``run command as Ray``, ``!ray``) | on | off |
-| ``allow_any_path`` | paths outside the owner's home | on | off |
+| ``allow_shell`` | ``set ... type="shell"``, SQL that starts a process or calls into the JVM (``TRANSFORM ... USING``, ``reflect``, ``java_method``, ``try_reflect``) | off | off |
+| ``allow_code`` | user code compiled or run by the engine: ``ScriptUDF`` (python, scala, java), Byzer-python (``run command as Ray``, ``!ray``), SQL that loads code (``ADD JAR``, ``CREATE FUNCTION``) | on | off |
+| ``allow_any_path`` | paths outside the owner's home (in ``load``/``save``, SQL, options, includes, JDBC file URLs, model paths); Spark confs off the allow-list | on | off |
+
+With every switch off, dynamic SQL (``EXECUTE IMMEDIATE``) is refused too: its text is not known
+until it runs. ``sql_max_depth`` bounds the bracket nesting of any SQL before Spark parses it.
+SQL is inspected in Spark's own parsed plan (``runtime/sql_guard.py`` gathers ``SqlFacts``); the
+rules about what those facts may contain live here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from byzer_engine.errors import ByzerAuthError
+from byzer_engine.errors import ByzerAuthError, ByzerError
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,13 @@ SHELL = Construct("shell", "allow_shell")
 SQL_PROCESS = Construct("sql-process", "allow_shell")
 SCRIPT_UDF = Construct("script-udf", "allow_code")
 PYTHON = Construct("python", "allow_code")
+SQL_REFLECTION = Construct("sql-reflection", "allow_shell")
+SQL_CODE = Construct("sql-code", "allow_code")
+SPARK_CONF = Construct("spark-conf", "allow_any_path")
+
+# The default of ``sql_max_depth``: brackets nested deeper than this are refused before Spark's
+# parser sees them (its time grows steeply with depth; a few hundred levels overflow its stack).
+DEFAULT_SQL_MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class Policy:
     allow_shell: bool = False
     allow_code: bool = False
     allow_any_path: bool = True
+    sql_max_depth: int = DEFAULT_SQL_MAX_DEPTH
 
     @classmethod
     def from_config(cls, config: Any) -> Policy:
@@ -53,6 +69,7 @@ class Policy:
             allow_shell=bool(getattr(config, "allow_shell", False)),
             allow_code=bool(getattr(config, "allow_code", False)),
             allow_any_path=bool(getattr(config, "allow_any_path", True)),
+            sql_max_depth=int(getattr(config, "sql_max_depth", DEFAULT_SQL_MAX_DEPTH)),
         )
 
     def allows(self, construct: Construct) -> bool:
@@ -65,5 +82,217 @@ class Policy:
                 f"{what} is not allowed by this engine ({construct.switch} is off; start it with {construct.flag})"
             )
 
+    # -- SQL -----------------------------------------------------------------------------------------
+    def check_sql(self, facts: SqlFacts, resolve: Callable[[str], str]) -> dict[str, str]:
+        """Refuses what this policy does not allow in one SQL statement (described by ``facts``).
 
-__all__ = ["PYTHON", "SCRIPT_UDF", "SHELL", "SQL_PROCESS", "Construct", "Policy"]
+        Returns the path rewrites the statement needs: each path as written -> the path it resolves
+        to through ``resolve`` (the owner's ``PathResolver``), for paths that change.
+        """
+        for node in sorted(facts.nodes):
+            rule = SQL_NODE_RULES.get(node)
+            if rule is not None:
+                self.require(rule[0], rule[1])
+        for function in sorted(facts.functions):
+            rule = SQL_FUNCTION_RULES.get(function)
+            if rule is not None:
+                self.require(rule[0], rule[1])
+        if facts.nodes & DYNAMIC_SQL_NODES and not (
+            self.allow_shell and self.allow_code and self.allow_any_path
+        ):
+            raise ByzerAuthError(
+                "EXECUTE IMMEDIATE (dynamic SQL) is not allowed by this engine: its SQL cannot be checked "
+                "before it runs (start it with --allow-shell --allow-code --allow-any-path)"
+            )
+        for key in facts.confs:
+            self.check_conf(key)
+        rewrites: dict[str, str] = {}
+        for url in facts.jdbc_urls:
+            checked = self.jdbc_url(url, resolve)
+            if checked != url:
+                rewrites[url] = checked
+        for item in facts.paths:
+            for path in _split_path_list(item.path) if item.is_list else [item.path]:
+                resolved = self.resolve_in(item.site, path, resolve)
+                if resolved != path:
+                    rewrites[path] = resolved
+        return rewrites
+
+    @staticmethod
+    def resolve_in(site: str, path: str, resolve: Callable[[str], str]) -> str:
+        """``resolve(path)``, with a refusal that names where the path was written."""
+        try:
+            return resolve(path)
+        except ByzerAuthError as error:
+            raise ByzerAuthError(f"{site}: {error.message}") from None
+
+    def check_conf(self, key: str) -> None:
+        """Refuses a Spark conf that is not on the allow-list, unless any path is allowed."""
+        if self.allow_any_path or conf_allowed(key):
+            return
+        raise ByzerAuthError(
+            f"setting the Spark conf '{key}' is not allowed by this engine: only the confs on the "
+            "allow-list may be set (see docs/security.md; allow_any_path is off)"
+        )
+
+    # -- options and URLs ----------------------------------------------------------------------------
+    def path_options(self, options: Mapping[str, str], resolve: Callable[[str], str]) -> dict[str, str]:
+        """``options`` with every path-valued option (``path``, ``paths``, ``sourcePath`` ...) resolved."""
+        out = dict(options)
+        for key, value in options.items():
+            if key.lower() not in PATH_OPTION_KEYS or not value.strip():
+                continue
+            site = f"option {key}"
+            if key.lower() == "paths" and value.strip().startswith("["):
+                try:
+                    items = json.loads(value)
+                except ValueError as error:
+                    raise ByzerError(f"option {key} must be a JSON list or comma-separated paths") from error
+                out[key] = json.dumps([self.resolve_in(site, str(item), resolve) for item in items])
+            elif key.lower() == "paths":
+                out[key] = ",".join(self.resolve_in(site, p, resolve) for p in _split_path_list(value))
+            else:
+                out[key] = self.resolve_in(site, value, resolve)
+        return out
+
+    def jdbc_url(self, url: str, resolve: Callable[[str], str]) -> str:
+        """A JDBC URL whose database is a local file (SQLite, H2, Derby, HSQLDB, DuckDB) resolved in
+        the owner's home; network URLs are returned as written."""
+        if url.lower().startswith("jdbc:h2:") and "init=" in url.lower():
+            self.require(SQL_CODE, "an H2 JDBC URL with INIT (it runs SQL and Java code in the driver)")
+        for pattern in _FILE_JDBC_URLS:
+            match = pattern.match(url)
+            if match is None:
+                continue
+            path = match.group("path")
+            if not path or path.lower() in _IN_MEMORY_DATABASES or path.lower().startswith("memory:"):
+                return url
+            resolved = self.resolve_in("JDBC URL", path, resolve)
+            return url[: match.start("path")] + resolved + url[match.end("path") :]
+        return url
+
+
+@dataclass(frozen=True)
+class SqlPath:
+    """A file path written in SQL, and where (``LOCATION``, ``ADD FILE``, ``parquet.`path` ``...)."""
+
+    site: str
+    path: str
+    # A comma-separated list (the ``paths`` option).
+    is_list: bool = False
+
+
+@dataclass(frozen=True)
+class SqlFacts:
+    """What one SQL statement asks for, read from Spark's parsed plan: the simple class names of its
+    plan and expression nodes, the functions it calls (lower case, unqualified), the file paths it
+    names and the confs it sets."""
+
+    nodes: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()
+    paths: tuple[SqlPath, ...] = ()
+    confs: tuple[str, ...] = field(default=())
+    # JDBC URLs in ``OPTIONS (url ...)`` of ``USING jdbc`` tables and views.
+    jdbc_urls: tuple[str, ...] = ()
+
+
+# Plan nodes (Spark's parsed-plan class names) the policy governs.
+SQL_NODE_RULES: dict[str, tuple[Construct, str]] = {
+    "ScriptTransformation": (SQL_PROCESS, "TRANSFORM ... USING (a script transform) in SQL"),
+    "AddJarsCommand": (SQL_CODE, "ADD JAR in SQL"),
+    "CreateFunction": (SQL_CODE, "CREATE FUNCTION in SQL"),
+    "CreateFunctionCommand": (SQL_CODE, "CREATE FUNCTION in SQL"),
+    "CreateUserDefinedFunction": (SQL_CODE, "CREATE FUNCTION in SQL"),
+}
+# Functions that call into the JVM by reflection.
+SQL_FUNCTION_RULES: dict[str, tuple[Construct, str]] = {
+    name: (SQL_REFLECTION, f"the SQL function {name} (Java reflection)")
+    for name in ("reflect", "java_method", "try_reflect")
+}
+DYNAMIC_SQL_NODES = frozenset(
+    {"UnresolvedExecuteImmediate", "ExecuteImmediateQuery", "ExecuteImmediateCommands"}
+)
+
+# Options whose value is a file path (compared in lower case), wherever options are given.
+PATH_OPTION_KEYS = frozenset(
+    {"path", "paths", "sourcepath", "basepath", "location", "checkpointlocation", "localmodeldir"}
+)
+
+# The Spark confs an owner may set with ``set ... where type="conf"`` or SQL ``SET k=v`` while
+# ``allow_any_path`` is off: plain tuning and formatting settings. Everything else is refused; in
+# particular ``spark.sql.legacy.*``, ``spark.sql.warehouse.dir``, ``spark.sql.hive.*``,
+# ``spark.sql.catalog.*``, ``spark.hadoop.*``, ``spark.sql.runSQLOnFiles`` and any non-Spark key
+# (Spark copies session confs into the Hadoop configuration, so ``fs.*`` would reach the file systems).
+CONF_ALLOW_LIST = frozenset(
+    {
+        "spark.sql.shuffle.partitions",
+        "spark.sql.session.timeZone",
+        "spark.sql.ansi.enabled",
+        "spark.sql.caseSensitive",
+        "spark.sql.crossJoin.enabled",
+        "spark.sql.autoBroadcastJoinThreshold",
+        "spark.sql.broadcastTimeout",
+        "spark.sql.files.maxPartitionBytes",
+        "spark.sql.files.openCostInBytes",
+        "spark.sql.files.maxRecordsPerFile",
+        "spark.sql.files.ignoreCorruptFiles",
+        "spark.sql.files.ignoreMissingFiles",
+        "spark.sql.parquet.compression.codec",
+        "spark.sql.orc.compression.codec",
+        "spark.sql.sources.partitionOverwriteMode",
+        "spark.sql.datetime.java8API.enabled",
+        "spark.sql.legacy.timeParserPolicy",
+        "spark.sql.mapKeyDedupPolicy",
+        "spark.sql.storeAssignmentPolicy",
+        "spark.sql.jsonGenerator.ignoreNullFields",
+        "spark.sql.execution.arrow.pyspark.enabled",
+        "spark.sql.execution.arrow.maxRecordsPerBatch",
+        "spark.sql.repl.eagerEval.enabled",
+        "spark.sql.repl.eagerEval.maxNumRows",
+        "spark.sql.pivotMaxValues",
+        "spark.sql.maxPlanStringLength",
+    }
+)
+CONF_ALLOW_PREFIXES = ("spark.sql.adaptive.", "spark.sql.cbo.")
+
+
+def conf_allowed(key: str) -> bool:
+    """Whether ``key`` is on the allow-list (Spark conf keys are case-sensitive)."""
+    key = key.strip()
+    return key in CONF_ALLOW_LIST or (key.startswith(CONF_ALLOW_PREFIXES) and ".." not in key)
+
+
+def _split_path_list(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+# JDBC URLs whose database is a file: the ``path`` group is the file (up to options after ``;`` / ``?``).
+_FILE_JDBC_URLS = tuple(
+    re.compile(pattern, re.I)
+    for pattern in (
+        r"^jdbc:sqlite:(?:file:)?(?P<path>[^?]*)",
+        r"^jdbc:duckdb:(?P<path>[^?]*)",
+        r"^jdbc:h2:(?!mem:|tcp:|ssl:)(?:file:|split:|nio:|nioMapped:|async:|zip:)?(?P<path>[^;]*)",
+        r"^jdbc:derby:(?!//)(?:directory:)?(?P<path>[^;]*)",
+        r"^jdbc:hsqldb:(?:file:)(?P<path>[^;]*)",
+    )
+)
+_IN_MEMORY_DATABASES = frozenset({":memory:", "memory"})
+
+
+__all__ = [
+    "CONF_ALLOW_LIST",
+    "CONF_ALLOW_PREFIXES",
+    "PATH_OPTION_KEYS",
+    "PYTHON",
+    "SCRIPT_UDF",
+    "SHELL",
+    "SPARK_CONF",
+    "SQL_CODE",
+    "SQL_PROCESS",
+    "SQL_REFLECTION",
+    "Construct",
+    "Policy",
+    "SqlFacts",
+    "SqlPath",
+]

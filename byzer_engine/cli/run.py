@@ -61,6 +61,10 @@ def _read_script(file: Path | None, execute: str | None) -> tuple[str, str]:
         return file.read_text(encoding="utf-8"), str(file)
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {file}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise typer.BadParameter(
+            f"cannot read {file}: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 # -- output ---------------------------------------------------------------------------------------------

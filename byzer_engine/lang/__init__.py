@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
@@ -25,12 +26,24 @@ from byzer_engine.lang.variables import VariableTable
 
 
 def parse_script(
-    text: str, *, file: str = "<script>", project_root: str | None = None, skip_include: bool = False
+    text: str,
+    *,
+    file: str = "<script>",
+    project_root: str | None = None,
+    skip_include: bool = False,
+    resolve: Callable[[str], str] | None = None,
 ) -> list[Statement]:
-    """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered."""
+    """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered.
+
+    ``resolve`` checks each included file before it is read (the owner's path resolver)."""
     sources: dict[str, Source] = {}
     statements = parse_with_includes(
-        text, file=file, project_root=project_root, skip_include=skip_include, sources=sources
+        text,
+        file=file,
+        project_root=project_root,
+        skip_include=skip_include,
+        sources=sources,
+        resolve=resolve,
     )
     check_branches(statements, sources)
     return statements

@@ -4,14 +4,18 @@ Each included file is parsed on its own, so its statements (and any syntax error
 file name and line numbers. ``local`` paths are relative to the including file's folder, ``project``
 paths to the project root; the ``.byzer`` / ``.mlsql`` extension may be left out. Includes nest, and a
 file that includes itself again (directly or not) is reported as a cycle.
+
+``resolve`` (the runtime passes the owner's path resolver) checks every included file before it is
+opened: a file outside the owner's home is refused with ``ByzerAuthError``, and nothing of it is read.
+Other include types (``lib``, ``hdfs``, ``http`` ...) are not supported, so nothing is fetched.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from byzer_engine.lang.errors import ByzerIncludeError, Position
+from byzer_engine.lang.errors import ByzerAuthError, ByzerIncludeError, Position
 from byzer_engine.lang.parser import parse_source
 from byzer_engine.lang.source import Source
 from byzer_engine.lang.statements import Include, SetVar, Statement
@@ -28,6 +32,7 @@ def parse_with_includes(
     project_root: str | None,
     skip_include: bool = False,
     sources: dict[str, Source] | None = None,
+    resolve: Callable[[str], str] | None = None,
 ) -> list[Statement]:
     """The statements of ``text`` with includes spliced in; ``sources`` collects each file read."""
     source = Source(text, file)
@@ -37,7 +42,7 @@ def parse_with_includes(
         return parse_source(source)
     root = project_root if project_root is not None else _default_root(file)
     stack = (os.path.realpath(file),) if os.path.isfile(file) else ()
-    return _expand(source, root, stack, sources)
+    return _expand(source, root, stack, sources, resolve)
 
 
 def _default_root(file: str) -> str:
@@ -46,7 +51,13 @@ def _default_root(file: str) -> str:
     return folder if folder and os.path.isdir(folder) else os.curdir
 
 
-def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str, Source]) -> list[Statement]:
+def _expand(
+    source: Source,
+    root: str,
+    stack: tuple[str, ...],
+    sources: dict[str, Source],
+    resolve: Callable[[str], str] | None,
+) -> list[Statement]:
     statements: list[Statement] = []
     variables: dict[str, str] = {}
     for statement in parse_source(source):
@@ -61,7 +72,7 @@ def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str
             continue
         # Errors show the include's whole line from the file, as every other syntax error does.
         position = statement.span.position(source.text_of_line(statement.span.line))
-        path = _resolve(statement, position, source.file, root, variables)
+        path = _resolve(statement, position, source.file, root, variables, resolve)
         real = os.path.realpath(path)
         if real in stack:
             chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(real)])
@@ -73,12 +84,17 @@ def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str
             raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
         included = Source(text, path)
         sources[path] = included
-        statements.extend(_expand(included, root, (*stack, real), sources))
+        statements.extend(_expand(included, root, (*stack, real), sources, resolve))
     return statements
 
 
 def _resolve(
-    statement: Include, position: Position, including_file: str, root: str, variables: Mapping[str, str]
+    statement: Include,
+    position: Position,
+    including_file: str,
+    root: str,
+    variables: Mapping[str, str],
+    resolve: Callable[[str], str] | None,
 ) -> str:
     kind = statement.type.lower()
     if kind not in INCLUDE_TYPES:
@@ -95,11 +111,25 @@ def _resolve(
     else:
         base = root
     candidate = os.path.normpath(os.path.join(base, path)) if base else os.path.normpath(path)
+    _check(statement, position, candidate, resolve)
     for extension in EXTENSIONS:
         if os.path.isfile(candidate + extension):
+            _check(statement, position, candidate + extension, resolve)
             return candidate + extension
     raise ByzerIncludeError(
         f"cannot include {statement.type}.`{statement.path}`: no file {candidate} "
         f"(also tried {candidate}.byzer and {candidate}.mlsql)",
         position,
     )
+
+
+def _check(statement: Include, position: Position, path: str, resolve: Callable[[str], str] | None) -> None:
+    """Refuses an included file the owner may not read (outside the home, a symlink out of it)."""
+    if resolve is None:
+        return
+    try:
+        resolve(path)
+    except ByzerAuthError as error:
+        raise ByzerAuthError(
+            f"include {statement.type}.`{statement.path}`: {error.message}", position
+        ) from None

@@ -220,3 +220,21 @@ def _has_main_query(tokens: list[Token]) -> bool:
         elif depth == 0 and token.kind == WORD and token.text.lower() in _QUERY_WORDS:
             return True
     return False
+
+
+# Brackets, and the literals and comments whose brackets do not count.
+_NESTING = re.compile(r"""[()\[\]]|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|`[^`]*`|--[^\n]*|/\*.*?\*/""", re.S)
+
+
+def nesting_beyond(sql: str, limit: int) -> int | None:
+    """The offset of the first bracket of ``sql`` nested deeper than ``limit``, or None."""
+    depth = 0
+    for match in _NESTING.finditer(sql):
+        text = match.group()
+        if text == "(" or text == "[":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif text == ")" or text == "]":
+            depth = max(depth - 1, 0)
+    return None

@@ -55,7 +55,7 @@ def _location(
     if not backend.loads_local_model or not deploy.local_model_dir:
         return None
     raw = deploy.local_model_dir
-    path = raw if Path(raw).expanduser().is_absolute() else ctx.resolve_path(raw)
+    path = ctx.resolve_path(raw)
     if remote_cluster and not Path(path).exists():
         return ModelLocation(path)  # only the cluster's workers can see it
     return resolve_model(path)

@@ -40,6 +40,8 @@ class EngineConfig:
     allow_shell: bool = False
     allow_code: bool = True
     allow_any_path: bool = True
+    # Brackets/subqueries nested deeper than this in any SQL are refused before Spark parses it.
+    sql_max_depth: int = 64
     token: str | None = None
     # Explicit home folders for some owners (the CLI maps its owner to the current directory).
     owner_homes: dict[str, str] = field(default_factory=dict)
@@ -93,8 +95,16 @@ _ENV_KEYS: dict[str, str] = {
     "BYZER_ALLOW_CODE": "allow_code",
     "BYZER_ALLOW_ANY_PATH": "allow_any_path",
     "BYZER_TOKEN": "token",
+    "BYZER_SQL_MAX_DEPTH": "sql_max_depth",
 }
 _BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console"}
+
+
+def _parse_int(name: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError as exc:
+        raise ByzerError(f"{name} must be a whole number, not {text!r}") from exc
 
 
 def _split_dirs(text: str) -> list[str]:
@@ -108,6 +118,8 @@ def _read_env() -> dict[str, Any]:
         if raw is None:
             continue
         values[key] = parse_bool(env_name, raw) if key in _BOOL_KEYS else raw
+        if key == "sql_max_depth":
+            values[key] = _parse_int(env_name, raw)
     return values
 
 

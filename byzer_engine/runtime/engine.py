@@ -18,6 +18,7 @@ from byzer_engine.runtime.paths import PathResolver
 from byzer_engine.runtime.result import EMPTY_SCHEMA, Result, collect_rows, schema_of
 from byzer_engine.runtime.sources.registry import SourceRegistry
 from byzer_engine.runtime.spark_session import start_spark
+from byzer_engine.runtime.sql_guard import SqlGuard
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -37,6 +38,8 @@ class Engine:
         self.sources = SourceRegistry()
         self.ets = ETRegistry()
         self.jobs = JobRegistry(self._cancel_group, self._progress_of)
+        # Every SQL text a script hands to Spark is checked against the policy first.
+        self.sql_guard = SqlGuard()
         self._spark: SparkSession | None = None
         self._owners: dict[str, OwnerSession] = {}
         self._job_sessions: dict[str, SparkSession] = {}

@@ -31,7 +31,10 @@ class AssertExt(ET):
         message = options.get("message") or f"assertion failed: {condition}"
         expression = replace_refs(condition, backquote)
         # A row whose condition is null does not satisfy it.
-        failing = table.where(f"NOT coalesce(({expression}), false)")
+        condition_sql = f"NOT coalesce(({expression}), false)"
+        if ctx.check_sql is not None:
+            ctx.check_sql(f"SELECT 1 WHERE {condition_sql}")
+        failing = table.where(condition_sql)
         if not table.take(1) or failing.take(1):
             raise ByzerRuntimeError(message)
         return table

@@ -53,6 +53,8 @@ class ETContext:
     emit: Callable[[str], None] = field(default=lambda message: None)
     # Registers a cleanup to run when the script ends, however it ends (e.g. ``!cache T script``).
     at_script_end: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
+    # The policy's check of SQL text an ET hands to Spark (user expressions); returns the SQL to run.
+    check_sql: Callable[[str], str] | None = None
 
 
 class ET(ABC):

@@ -72,7 +72,7 @@ class ConditionEvaluator:
         return _logical_operators(replace_refs(text, replace))
 
     def _assign(self, query: str) -> None:
-        rows = self.state.spark.sql(self._to_sql(query)).take(1)
+        rows = self.state.sql(self._to_sql(query)).take(1)
         if not rows:
             raise ByzerError("the select in the condition returned no rows")
         self.state.condition_values.update(rows[0].asDict())
@@ -89,7 +89,7 @@ class ConditionEvaluator:
         expression = parts[-1]
         if _SELECT.match(expression):
             raise ByzerError("the condition must end with an expression after the select")
-        value = self.state.spark.sql(f"SELECT ({self._to_sql(expression)}) AS condition").take(1)[0][0]
+        value = self.state.sql(f"SELECT ({self._to_sql(expression)}) AS condition").take(1)[0][0]
         if not isinstance(value, bool):
             raise ByzerError(f"the condition is {value!r}, not true or false: {expression.strip()}")
         return value

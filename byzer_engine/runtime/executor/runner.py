@@ -84,7 +84,11 @@ class ScriptRunner:
             else self.state.owner.home
         )
         statements: list[Statement] = lang.parse_script(
-            text, file=self.file, project_root=project_root, skip_include=skip_include
+            text,
+            file=self.file,
+            project_root=project_root,
+            skip_include=skip_include,
+            resolve=self.state.resolve_path,
         )
         return statements
 

@@ -63,6 +63,18 @@ class ScriptState:
     def resolve_path(self, path: str) -> str:
         return self.resolver.resolve(path)
 
+    def check_sql(self, sql: str) -> str:
+        """The policy's check of SQL about to run (see ``runtime/sql_guard.py``): the SQL to run."""
+        return self.engine.sql_guard.check(self.spark, sql, self.engine.policy, self.resolve_path)
+
+    def sql(self, sql: str) -> DataFrame:
+        """Spark SQL, once the policy has checked it."""
+        return self.spark.sql(self.check_sql(sql))
+
+    def options(self, options: dict[str, str]) -> dict[str, str]:
+        """Statement options with path-valued options (``path``, ``paths`` ...) resolved in the home."""
+        return self.engine.policy.path_options(options, self.resolve_path)
+
     def source_context(self) -> SourceContext:
         return SourceContext(
             spark=self.spark,
@@ -92,4 +104,5 @@ class ScriptState:
             engine=self.engine,
             emit=self.emit,
             at_script_end=self.cleanups.append,
+            check_sql=self.check_sql,
         )

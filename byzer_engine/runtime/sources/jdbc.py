@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.policy import Policy
 from byzer_engine.runtime.sources.base import DataSource, SourceContext
 from byzer_engine.runtime.sources.spark_format import spark_mode
 
@@ -65,6 +66,7 @@ def jdbc_options(ctx: SourceContext, path: str, options: dict[str, str]) -> dict
     url = merged.get("url")
     if not url:
         raise ByzerError(f"jdbc: no url for '{path}' (give url=... or connect jdbc ... as ALIAS first)")
+    url = merged["url"] = Policy.from_config(ctx.config).jdbc_url(url, ctx.resolve_path)
     if "driver" not in merged:
         driver = infer_driver(url)
         if driver:

@@ -18,6 +18,6 @@ def source_path(state: ScriptState, path_is_file: bool, path: str) -> str:
 def run_load(state: ScriptState, statement: Load) -> Produced:
     source = state.engine.sources.get(statement.format)
     path = source_path(state, source.path_is_file, statement.path)
-    df = source.load(state.source_context(), path, dict(statement.options))
+    df = source.load(state.source_context(), path, state.options(dict(statement.options)))
     df.createOrReplaceTempView(statement.table)
     return Produced(statement.table, df)

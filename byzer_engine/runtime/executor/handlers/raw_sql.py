@@ -10,5 +10,5 @@ from byzer_engine.runtime.executor.state import NO_TABLE, NoTable, ScriptState
 @handles(RawSql)
 def run_raw_sql(state: ScriptState, statement: RawSql) -> NoTable:
     # Commands run eagerly in Spark; collecting makes sure of it for every statement kind.
-    state.spark.sql(statement.sql).collect()
+    state.sql(statement.sql).collect()
     return NO_TABLE

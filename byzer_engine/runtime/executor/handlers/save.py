@@ -17,7 +17,7 @@ def run_save(state: ScriptState, statement: Save) -> NoTable:
     source = state.engine.sources.get(statement.format)
     path = source_path(state, source.path_is_file, statement.path)
     df = state.spark.table(statement.table)
-    options = {k: v for k, v in statement.options.items() if k not in _ENGINE_OPTIONS}
+    options = state.options({k: v for k, v in statement.options.items() if k not in _ENGINE_OPTIONS})
     file_num = statement.options.get("fileNum")
     if file_num:
         try:

@@ -9,6 +9,6 @@ from byzer_engine.runtime.executor.state import Produced, ScriptState
 
 @handles(Select)
 def run_select(state: ScriptState, statement: Select) -> Produced:
-    df = state.spark.sql(statement.sql)
+    df = state.sql(statement.sql)
     df.createOrReplaceTempView(statement.table)
     return Produced(statement.table, df)

@@ -42,7 +42,7 @@ def _set_text(state: ScriptState, statement: SetVar) -> None:
 @set_type("sql")
 def _set_sql(state: ScriptState, statement: SetVar) -> None:
     query = _rendered_value(state, statement)
-    rows = state.spark.sql(query).take(1)
+    rows = state.sql(query).take(1)
     if not rows:
         raise ByzerError(f"set {statement.key}: the query returned no rows")
     value = rows[0][0]
@@ -66,6 +66,7 @@ def _set_shell(state: ScriptState, statement: SetVar) -> None:
 
 @set_type("conf")
 def _set_conf(state: ScriptState, statement: SetVar) -> None:
+    state.engine.policy.check_conf(statement.key)
     value = _rendered_value(state, statement)
     state.spark.conf.set(statement.key, value)
     state.variables.set_literal(statement.key, value)
