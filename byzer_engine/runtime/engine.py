@@ -12,6 +12,7 @@ from byzer_engine.lang.errors import ByzerError
 from byzer_engine.policy import Policy
 from byzer_engine.runtime.config import EngineConfig
 from byzer_engine.runtime.ets.registry import ETRegistry
+from byzer_engine.runtime.functions.registry import FunctionRegistry
 from byzer_engine.runtime.jobs import JobInfo, JobRegistry, RunningJob
 from byzer_engine.runtime.owner import OwnerSession, check_owner_name
 from byzer_engine.runtime.paths import PathResolver
@@ -37,6 +38,7 @@ class Engine:
         self.config = config or EngineConfig.load()
         self.sources = SourceRegistry()
         self.ets = ETRegistry()
+        self.functions = FunctionRegistry()
         self.jobs = JobRegistry(self._cancel_group, self._progress_of)
         # Every SQL text a script hands to Spark is checked against the policy first.
         self.sql_guard = SqlGuard()
@@ -131,7 +133,10 @@ class Engine:
         with self._lock:
             session = self._owners.get(owner)
             if session is None:
-                session = OwnerSession(owner=owner, home=self.home_of(owner), spark=self._new_session())
+                spark = self._new_session()
+                # Byzer's built-in SQL functions (vec_dense, aes_encrypt ...) exist in every owner session.
+                self.functions.register_all(spark)
+                session = OwnerSession(owner=owner, home=self.home_of(owner), spark=spark)
                 session.ensure_home()
                 self._owners[owner] = session
             return session
@@ -188,7 +193,10 @@ class Engine:
         if fetch_type not in FETCH_TYPES:
             raise ByzerError(f"fetchType must be one of {', '.join(FETCH_TYPES)}, not {fetch_type!r}")
         owner_session = self.owner_session(owner)
-        spark = self._new_session() if session_per_request else owner_session.spark
+        spark = owner_session.spark
+        if session_per_request:
+            spark = self._new_session()
+            self.functions.register_all(spark)
         resolver = PathResolver(owner_session.home, self.policy.allow_any_path, default_path_prefix)
         messages: list[str] = []
 

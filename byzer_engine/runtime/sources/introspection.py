@@ -89,6 +89,10 @@ def model_params(ctx: SourceContext, name: str) -> DataFrame:
         }
         for p in et_class.params
     ]
+    # Algorithm ETs add a ``fitParam.[group].<name>`` row per parameter of their MLlib estimator.
+    model_param_rows = getattr(et_class, "model_param_rows", None)
+    if callable(model_param_rows):
+        rows.extend(model_param_rows())
     return rows_table(ctx.spark, rows, ["param", "description", "default", "required", "values"])
 
 

@@ -1,0 +1,39 @@
+"""A SQL function backed by a plain Python UDF (for values Spark has no native expression for,
+such as MLlib vectors, whose UDT Arrow-based UDFs cannot carry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from byzer_engine.runtime.functions.base import SqlFunction
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import DataType
+
+
+class PythonFunction(SqlFunction):
+    """Base for Python-UDF functions: subclasses give ``return_type()`` and ``call``."""
+
+    name: ClassVar[str] = ""
+
+    @staticmethod
+    def return_type() -> DataType:
+        raise NotImplementedError  # pragma: no cover - every concrete subclass overrides it
+
+    @staticmethod
+    def call(*args: Any) -> Any:
+        raise NotImplementedError  # pragma: no cover - every concrete subclass overrides it
+
+    def register(self, spark: SparkSession) -> None:
+        spark.udf.register(self.name, _null_safe(type(self).call), type(self).return_type())
+
+
+def _null_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        return fn(*args)
+
+    return wrapped
