@@ -4,6 +4,7 @@
 - ``parse_statement``: one already rendered statement, positioned in its file.
 - ``render`` / ``VariableTable`` / ``builtin_variables``: ``${...}`` templating with Byzer's set rules.
 - ``expand_macro``: ``!name args`` into the statements it stands for.
+- a notebook ``#%python`` cell is read as the script it stands for (``notebook_cell``).
 - ``analyze``: the JSON of ``byzer check --json`` and ``executeMode=analyze``.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from byzer_engine.lang import notebook_cell
 from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
 from byzer_engine.lang.include import parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
@@ -27,6 +29,8 @@ def parse_script(
 ) -> list[Statement]:
     """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered."""
     sources: dict[str, Source] = {}
+    if notebook_cell.is_cell(text):
+        text = notebook_cell.rewrite(text, file)
     statements = parse_with_includes(
         text, file=file, project_root=project_root, skip_include=skip_include, sources=sources
     )

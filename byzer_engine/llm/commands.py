@@ -40,7 +40,7 @@ def _schema(columns: tuple[tuple[str, str], ...]) -> str:
 
 
 def _connect(ctx: ETContext) -> str:
-    from byzer_engine.llm.ray_runtime import ADDRESS_ENV, ensure_ray
+    from byzer_engine.runtime.ray_connect import ADDRESS_ENV, ensure_ray
     from byzer_engine.llm.settings import resolve
 
     requested = (

@@ -14,7 +14,7 @@ from byzer_engine.lang.errors import ByzerError
 
 
 def _connect() -> None:
-    from byzer_engine.llm.ray_runtime import ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray
 
     ensure_ray(None)
 

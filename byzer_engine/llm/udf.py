@@ -47,7 +47,7 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
     responses: list[dict[str, Any]] = []
     if flat:
         from byzer_engine.llm.pool.client import call
-        from byzer_engine.llm.ray_runtime import ensure_ray
+        from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(target.ray_address)
         responses = call(target.name, flat, timeout_s=target.timeout_s)

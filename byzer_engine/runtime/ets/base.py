@@ -53,6 +53,8 @@ class ETContext:
     emit: Callable[[str], None] = field(default=lambda message: None)
     # Registers a cleanup to run when the script ends, however it ends (e.g. ``!cache T script``).
     at_script_end: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
+    # The span (``lang.statements.Span``) of the statement running the ET: where its text sits.
+    statement_span: Any = None
 
 
 class ET(ABC):

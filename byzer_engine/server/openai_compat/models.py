@@ -29,7 +29,7 @@ class DeployedModels:
 
                 if not ray.is_initialized():
                     return False
-            from byzer_engine.llm.ray_runtime import ensure_ray
+            from byzer_engine.runtime.ray_connect import ensure_ray
 
             ensure_ray(address)
             self._connected = True
