@@ -34,9 +34,7 @@ NO_SCHEMA_MESSAGE = (
     "Using `!python conf` to specify the python return value format is required. "
     'e.g. !python conf "schema=st(field(a,long),field(b,string))";'
 )
-DRIVER_PREFIX = (
-    "An exception was encountered in the execution of this python task! Please check your code.\n"
-)
+DRIVER_PREFIX = "An exception was encountered in the execution of this python task! Please check your code.\n"
 FILE_COLUMNS = ["start", "offset", "value"]
 BLOCK_ROWS = 1024
 NAMESPACE = "byzer"
@@ -267,7 +265,9 @@ def _run_code(
     from byzer_engine.python import servers
 
     runner = actors.add(
-        ray.remote(servers.CodeRunner).options(name=setup["runner_name"], num_cpus=0, **common).remote(home, env)
+        ray.remote(servers.CodeRunner)
+        .options(name=setup["runner_name"], num_cpus=0, **common)
+        .remote(home, env)
     )
     outcome = ray.get(runner.run.remote(place, setup))
     if "error" in outcome:
@@ -283,7 +283,8 @@ def _run_per_partition(
 
     names = [info["server_id"] for info in server_infos]
     calls = [ray.get_actor(name, namespace=NAMESPACE).run_code.remote(place, setup) for name in names]
-    for outcome in ray.get(calls):
+    outcomes: list[dict[str, Any]] = ray.get(calls)
+    for outcome in outcomes:
         if "error" in outcome:
             _raise_user_error(outcome["error"], conf)
     return names

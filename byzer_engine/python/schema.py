@@ -182,7 +182,7 @@ def _convert_column(name: str, values: list[Any], arrow_type: pa.DataType) -> pa
             except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
                 raise SchemaMismatch(
                     f"column '{name}' is declared {arrow_type} but a row has {value!r} "
-                    f"(a Python {_python_type(value)}); fix the schema in !python conf \"schema=...\" "
+                    f'(a Python {_python_type(value)}); fix the schema in !python conf "schema=..." '
                     "or the value"
                 ) from None
         raise SchemaMismatch(f"column '{name}' ({arrow_type}): {exc}") from None

@@ -75,8 +75,8 @@ class DataServer:
 
     def take_refs(self) -> list[Any]:
         """The partition's batches as object refs (for Ray Data), once."""
-        import ray
         import pyarrow as pa
+        import ray
 
         return [ray.put(pa.Table.from_batches([b])) for b in self._take()]
 

@@ -64,7 +64,9 @@ class PythonCommand(ET):
         "Ray); returns the settings table (k, v, config)."
     )
     params: ClassVar[tuple[ETParam, ...]] = (
-        ETParam("parameters", 'the macro\'s arguments as a JSON list, e.g. ["conf", "schema=..."]', required=True),
+        ETParam(
+            "parameters", 'the macro\'s arguments as a JSON list, e.g. ["conf", "schema=..."]', required=True
+        ),
     )
     example: ClassVar[str] = '!python env "PYTHON_ENV=:";\n!python conf "schema=st(field(a,long))";'
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ _BLOCK = re.compile(r"```(byzer|json)\n(.*?)```", re.S)
 def examples() -> list[tuple[str, list[dict[str, object]]]]:
     blocks = _BLOCK.findall(DOC.read_text())
     pairs: list[tuple[str, list[dict[str, object]]]] = []
-    for (kind, text), (next_kind, next_text) in zip(blocks, blocks[1:], strict=False):
+    for (kind, text), (next_kind, next_text) in itertools.pairwise(blocks):
         if kind == "byzer":
             assert next_kind == "json", f"a byzer block without its json block:\n{text}"
             pairs.append((text, json.loads(next_text)))

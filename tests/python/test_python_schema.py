@@ -35,7 +35,9 @@ from byzer_engine.python.schema import (
                 [
                     T.StructField(
                         "s",
-                        T.StructType([T.StructField("x", T.DoubleType()), T.StructField("d", T.DoubleType())]),
+                        T.StructType(
+                            [T.StructField("x", T.DoubleType()), T.StructField("d", T.DoubleType())]
+                        ),
                     ),
                     T.StructField("b", T.BooleanType()),
                     T.StructField("t", T.TimestampType()),
@@ -90,7 +92,9 @@ def test_rows_by_name_and_by_position() -> None:
 
 def test_python_values_map_to_declared_types() -> None:
     schema = arrow_schema(
-        parse_schema("st(field(i,long),field(f,double),field(l,array(long)),field(m,map(string,long)),field(y,binary))")
+        parse_schema(
+            "st(field(i,long),field(f,double),field(l,array(long)),field(m,map(string,long)),field(y,binary))"
+        )
     )
     table = rows_to_table([{"i": 1, "f": 2, "l": [1, 2], "m": {"k": 3}, "y": b"z"}], schema)
     assert table.schema.field("f").type == pa.float64()

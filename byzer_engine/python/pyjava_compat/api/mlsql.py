@@ -133,7 +133,11 @@ class PythonContext:
                 tar.add(os.path.join(path, name), arcname=name)
         data = buffer.getvalue()
         self.build_result(
-            {"start": start, "offset": len(data[start : start + FILE_CHUNK_BYTES]), "value": data[start : start + FILE_CHUNK_BYTES]}
+            {
+                "start": start,
+                "offset": len(data[start : start + FILE_CHUNK_BYTES]),
+                "value": data[start : start + FILE_CHUNK_BYTES],
+            }
             for start in range(0, len(data), FILE_CHUNK_BYTES)
         )
 
