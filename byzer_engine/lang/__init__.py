@@ -5,6 +5,7 @@
 - ``render`` / ``VariableTable`` / ``builtin_variables``: ``${...}`` templating with Byzer's set rules.
 - ``expand_macro``: ``!name args`` into the statements it stands for.
 - ``prepare_statement``: a statement just before it runs: rendered, parsed again, macro expanded.
+- a notebook ``#%python`` cell is read as the script it stands for (``notebook_cell``).
 - ``analyze``: the JSON of ``byzer check --json`` and ``executeMode=analyze``.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from byzer_engine.lang import notebook_cell
 from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
 from byzer_engine.lang.include import parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
@@ -37,6 +39,8 @@ def parse_script(
 
     ``resolve`` checks each included file before it is read (the owner's path resolver)."""
     sources: dict[str, Source] = {}
+    if notebook_cell.is_cell(text):
+        text = notebook_cell.rewrite(text, file)
     statements = parse_with_includes(
         text,
         file=file,

@@ -40,8 +40,8 @@ def _schema(columns: tuple[tuple[str, str], ...]) -> str:
 
 
 def _connect(ctx: ETContext) -> str:
-    from byzer_engine.llm.ray_runtime import ADDRESS_ENV, ensure_ray
     from byzer_engine.llm.settings import resolve
+    from byzer_engine.runtime.ray_connect import ADDRESS_ENV, ensure_ray
 
     requested = (
         resolve(current(ctx.owner_state), {}).ray_address

@@ -143,9 +143,9 @@ def _result(ctx: ETContext, info: dict[str, Any], status: str, address: str) -> 
 
 def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
     from byzer_engine.llm.pool import client
-    from byzer_engine.llm.ray_runtime import ADDRESS_ENV, ensure_ray
     from byzer_engine.llm.sql_functions import register_helpers
     from byzer_engine.llm.udf import UdfTarget, register_udf
+    from byzer_engine.runtime.ray_connect import ADDRESS_ENV, ensure_ray
 
     deploy = parse_deploy_options(options)
     settings = resolve(current(ctx.owner_state), options)

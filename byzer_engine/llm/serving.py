@@ -23,7 +23,7 @@ def connect_if_available(address: str | None) -> bool:
 
 
 def _connect() -> None:
-    from byzer_engine.llm.ray_runtime import ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray
 
     ensure_ray(None)
 

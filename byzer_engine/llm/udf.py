@@ -49,7 +49,7 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
 
     def ask_pool(requests: list[LLMRequest]) -> list[dict[str, Any]]:
         from byzer_engine.llm.pool.client import call
-        from byzer_engine.llm.ray_runtime import ensure_ray
+        from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(target.ray_address)
         return call(target.name, requests, timeout_s=target.timeout_s)

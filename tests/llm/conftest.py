@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from llm_support import CHAT, DEPLOY_CHAT, OWNER, ChatModel
 
-from byzer_engine.llm.ray_runtime import ensure_ray, shutdown_ray
 from byzer_engine.runtime import Engine
+from byzer_engine.runtime.ray_connect import ensure_ray, shutdown_ray
 
 
 @pytest.fixture(scope="session")

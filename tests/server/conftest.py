@@ -80,7 +80,7 @@ def server(
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYZER_")}
     env["PYTHONUNBUFFERED"] = "1"
     if _needs_ray(request.session):
-        from byzer_engine.llm.ray_runtime import ensure_ray
+        from byzer_engine.runtime.ray_connect import ensure_ray
 
         env["BYZER_RAY_ADDRESS"] = ensure_ray(os.environ.get("BYZER_RAY_ADDRESS"))
     command = [

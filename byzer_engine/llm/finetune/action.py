@@ -38,7 +38,7 @@ def pool_settings(ctx: ETContext, options: Mapping[str, str]) -> Resolved:
 
 
 def connect_ray(ctx: ETContext, settings: Resolved) -> str:
-    from byzer_engine.llm.ray_runtime import ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray
 
     return ensure_ray(settings.ray_address or getattr(ctx.config, "ray_address", None))
 

@@ -53,7 +53,7 @@ def _pusher(
     def push(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import ray
 
-        from byzer_engine.llm.ray_runtime import ensure_ray
+        from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(ray_address)
         worker = ray.get_actor(worker_name, namespace=namespace)

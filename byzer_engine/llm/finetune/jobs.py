@@ -21,7 +21,7 @@ def _registry() -> Any:
     if not ray.is_initialized():
         if not os.environ.get(_RAY_ADDRESS_ENV):
             return None
-        from byzer_engine.llm.ray_runtime import ensure_ray
+        from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(None)
     from byzer_engine.llm.finetune.registry import registry

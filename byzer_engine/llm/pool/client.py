@@ -10,8 +10,8 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.pool.master import PoolMaster
 from byzer_engine.llm.pool.spec import PoolSpec
-from byzer_engine.llm.ray_runtime import NAMESPACE
 from byzer_engine.llm.requests import LLMRequest
+from byzer_engine.runtime.ray_connect import NAMESPACE
 
 DESCRIBE_TIMEOUT_S = 30.0
 # Loading a large model onto a slow disk can take minutes; a pool that never schedules must not hang forever.

@@ -55,6 +55,8 @@ class ETContext:
     at_script_end: Callable[[Callable[[], None]], None] = field(default=lambda fn: None)
     # The policy's check of SQL text an ET hands to Spark (user expressions); returns the SQL to run.
     check_sql: Callable[[str], str] | None = None
+    # The span (``lang.statements.Span``) of the statement running the ET: where its text sits.
+    statement_span: Any = None
 
 
 class ET(ABC):

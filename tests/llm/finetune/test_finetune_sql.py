@@ -154,7 +154,7 @@ def test_job_is_listed_with_its_loss_log(engine: Engine, trained: dict[str, Any]
 def test_jobs_are_visible_from_another_process(trained: dict[str, Any]) -> None:
     """The registry lives in Ray, so a second process on the same Ray (a restarted engine, the server)
     sees the same jobs."""
-    from byzer_engine.llm.ray_runtime import current_address
+    from byzer_engine.runtime.ray_connect import current_address
 
     script = (
         "import json; from byzer_engine.llm.finetune import jobs; print(json.dumps(jobs.get_job('zephyr')))"

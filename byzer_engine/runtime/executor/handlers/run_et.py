@@ -16,7 +16,9 @@ def run_et(state: ScriptState, statement: RunET) -> Produced | None:
     et = state.engine.ets.create(statement.et)
     # Table names are case-insensitive, as in Spark: `Run Command As ...` is the built-in table too.
     table = None if statement.table.lower() == COMMAND_TABLE else state.spark.table(statement.table)
-    df = et.run(state.et_context(statement.verb), table, statement.path, dict(statement.options))
+    ctx = state.et_context(statement.verb)
+    ctx.statement_span = statement.span
+    df = et.run(ctx, table, statement.path, dict(statement.options))
     if df is None:
         return None
     name = statement.output or UNNAMED_OUTPUT

@@ -1,0 +1,1 @@
+"""``pyjava.api``: see ``byzer_engine.python.pyjava_compat``."""

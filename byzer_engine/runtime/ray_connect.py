@@ -1,0 +1,124 @@
+"""One Ray per process: connect to a cluster, or start a small embedded one.
+
+Every part that uses Ray (the LLM stack: deploy, the Spark UDF inside Spark's Python workers, the HTTP
+server, fine-tuning jobs; Byzer-python: the code process, the data servers, the Spark tasks that feed
+them) calls ``ensure_ray`` first. It is idempotent and thread-safe; the address it returns is the GCS
+address any other process on the machine (or cluster) can pass back to ``ensure_ray``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+NAMESPACE = "byzer"
+ADDRESS_ENV = "BYZER_RAY_ADDRESS"
+# Logical CPU slots of the embedded Ray. Model workers reserve slots, not cores, so a small machine still
+# hosts a couple of workers plus a fine-tuning job; override with BYZER_RAY_NUM_CPUS.
+NUM_CPUS_ENV = "BYZER_RAY_NUM_CPUS"
+# Plasma store of the embedded Ray: requests and responses are small JSON, so a modest store suffices.
+OBJECT_STORE_ENV = "BYZER_RAY_OBJECT_STORE_MB"
+
+_lock = threading.Lock()
+
+
+def _embedded_num_cpus() -> int:
+    configured = os.environ.get(NUM_CPUS_ENV)
+    if configured:
+        return max(1, int(configured))
+    return max(4, os.cpu_count() or 1)
+
+
+def _object_store_bytes() -> int:
+    return int(os.environ.get(OBJECT_STORE_ENV, "512")) * 1024 * 1024
+
+
+def _token_available() -> bool:
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return True
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.join(
+        os.path.expanduser("~"), ".ray", "auth_token"
+    )
+    return os.path.isfile(path)
+
+
+def _match_token_auth() -> None:
+    """A Ray started here turns token authentication on and writes the token to ~/.ray/auth_token, but
+    a process that only connects (a Spark Python worker, the server) does not look for it unless told."""
+    if "RAY_AUTH_MODE" in os.environ or not _token_available():
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    try:
+        # Ray caches its configuration when imported; refresh it so this process sees the new mode.
+        from ray._raylet import Config  # type: ignore[attr-defined]
+
+        Config.initialize("")
+    except (ImportError, AttributeError):
+        pass
+
+
+def current_address() -> str | None:
+    """The GCS address of the Ray this process is connected to, or None."""
+    import ray
+
+    if not ray.is_initialized():
+        return None
+    address: str | None = ray.get_runtime_context().gcs_address
+    return address
+
+
+def ensure_ray(address: str | None = None) -> str:
+    """Connect to ``address`` (else ``$BYZER_RAY_ADDRESS``), or start one embedded Ray for this process.
+
+    Returns the GCS address (``host:port``). A process already connected keeps its connection.
+    """
+    # Ray reports usage to a remote endpoint unless told not to; this machine has no internet.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    with _lock:
+        if ray.is_initialized():
+            return str(ray.get_runtime_context().gcs_address)
+        target = address or os.environ.get(ADDRESS_ENV) or None
+        if target:
+            _match_token_auth()
+            ray.init(
+                address=target,
+                namespace=NAMESPACE,
+                log_to_driver=False,
+                logging_level=logging.WARNING,
+            )
+        else:
+            ray.init(
+                num_cpus=_embedded_num_cpus(),
+                object_store_memory=_object_store_bytes(),
+                # Byzer clusters mark their head node with a "master" resource that scripts may ask for
+                # (!byzerllm setup "resources.master=0.001"); the embedded Ray is that head.
+                resources={"master": 1000.0},
+                include_dashboard=False,
+                namespace=NAMESPACE,
+                log_to_driver=False,
+                logging_level=logging.WARNING,
+            )
+        return str(ray.get_runtime_context().gcs_address)
+
+
+def join_if_available(address: str | None) -> bool:
+    """Connect to ``address`` if one is configured, or keep the Ray this process already runs; never
+    starts an embedded Ray (listing models must not start a cluster just to say there are none)."""
+    import ray
+
+    if address is None and not ray.is_initialized():
+        return False
+    ensure_ray(address)
+    return True
+
+
+def shutdown_ray() -> None:
+    """Disconnect (and stop the embedded Ray, with its detached actors, when this process started it)."""
+    import ray
+
+    with _lock:
+        if ray.is_initialized():
+            ray.shutdown()
