@@ -84,21 +84,23 @@ def test_repartition_needs_its_options(engine: Engine) -> None:
         )
 
 
-def test_empty_table_with_schema_forms(engine: Engine, tmp_path: Path) -> None:
-    schema_file = tmp_path / "schema.txt"
-    schema_file.write_text("st(field(a,long),field(m,map(string,integer)))")
-    script = (
-        'run command as EmptyTableWithSchema.`` where schema="id bigint, name string" as e2;\n'
-        "run command as EmptyTableWithSchema.`` where schema='''"
-        '{"type":"struct","fields":[{"name":"v","type":"double","nullable":true,"metadata":{}}]}'
-        "''' as e3;\n"
-        f'run command as EmptyTableWithSchema.`` where schema="file://{schema_file}" as e4;\n'
-        "select * from e2 as out;"
-    )
-    result = engine.run_script(script, owner=OWNER)
-    assert result.rows == [] and [f["name"] for f in result.schema["fields"]] == ["id", "name"]
-    assert engine.spark.table("e3").schema.simpleString() == "struct<v:double>"
-    assert engine.spark.table("e4").schema.simpleString() == "struct<a:bigint,m:map<string,int>>"
+def test_empty_table_with_schema_forms(engine: Engine, engine_data_root: Path) -> None:
+    from pyspark.sql.types import StructType
+
+    (engine_data_root / OWNER).mkdir(parents=True, exist_ok=True)
+    (engine_data_root / OWNER / "schema.txt").write_text("st(field(a,long),field(m,map(string,integer)))")
+    forms = {
+        "id bigint, name string": "struct<id:bigint,name:string>",
+        '{"type":"struct","fields":[{"name":"v","type":"double","nullable":true,"metadata":{}}]}': (
+            "struct<v:double>"
+        ),
+        "file:schema.txt": "struct<a:bigint,m:map<string,int>>",
+    }
+    for schema, expected in forms.items():
+        script = "run command as EmptyTableWithSchema.`` where schema='''" + schema + "''' as e;"
+        result = engine.run_script(script, owner=OWNER)
+        assert result.rows == []
+        assert StructType.fromJson(result.schema).simpleString() == expected
     with pytest.raises(ByzerError, match="unknown type 'text'"):
         _run(engine, "run command as EmptyTableWithSchema.`` where schema='''st(field(a,text))''' as e;")
 
@@ -111,25 +113,24 @@ def test_syntax_analyze_needs_sql(engine: Engine) -> None:
 def test_token_analysis_saves_words(engine: Engine, engine_data_root: Path) -> None:
     home = engine_data_root / OWNER
     (home / "dics").mkdir(parents=True, exist_ok=True)
-    (home / "dics" / "words.txt").write_text("天安门广场 ns\n")
+    (home / "dics" / "words.txt").write_text("拜泽引擎 nz\n")
+    docs = "select 1 as id, '我们用拜泽引擎处理数据，拜泽引擎很快' as content union all select 2, null as docs;\n"
     script = (
-        "select 1 as id, '我爱北京天安门广场' as content union all select 2, null as docs;\n"
-        'train docs as TokenAnalysis.`tokens/a` where inputCol="content" and idCol="id" '
-        'and `dic.paths`="/dics/words.txt" as r;\n'
+        docs + 'train docs as TokenAnalysis.`tokens/a` where inputCol="content" and idCol="id" '
+        'and `dic.paths`="dics/words.txt" as r;\n'
         "load parquet.`tokens/a` as words;\nselect * from words order by id as out;"
     )
     result = engine.run_script(script, owner=OWNER)
     assert [f["name"] for f in result.schema["fields"]] == ["keywords", "id"]
-    assert result.rows[0] == {"keywords": ["我", "爱", "北京", "天安门广场"], "id": 1}
-    assert result.rows[1] == {"keywords": None, "id": 2}
+    words = ["我们", "用", "拜泽引擎", "处理", "数据", "，", "拜泽引擎", "很快"]
+    assert result.rows == [{"keywords": words, "id": 1}, {"keywords": None, "id": 2}]
     natures = (
-        'train docs as TokenAnalysis.`tokens/b` where inputCol="content" and idCol="id" '
-        'and wordsArray="天安门广场" and ignoreNature="false" and filterNatures="ns" '
+        docs + 'train docs as TokenAnalysis.`tokens/b` where inputCol="content" and idCol="id" '
+        'and `dic.paths`="dics/words.txt" and ignoreNature="false" and filterNatures="nz" '
         'and deduplicateResult="true";\nload parquet.`tokens/b` as words;\n'
         "select keywords from words where id = 1 as out;"
     )
-    rows = engine.run_script(script.split("train")[0] + natures, owner=OWNER).rows
-    assert rows == [{"keywords": ["北京/ns"]}]
+    assert engine.run_script(natures, owner=OWNER).rows == [{"keywords": ["拜泽引擎/nz"]}]
 
 
 def test_token_extract_keeps_dictionary_words(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from byzer_engine.lang.errors import ByzerError
 if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
-_TOKEN = re.compile(r"\s*(?:([(),])|([^(),\s][^(),]*?))\s*(?=[(),]|$)")
+_TOKEN = re.compile(r"[(),]|[^(),]+")
 # Byzer's simple type names, as Spark DDL.
 _SIMPLE = {
     "string": "string", "int": "int", "integer": "int", "long": "bigint", "bigint": "bigint",
@@ -22,17 +22,7 @@ _SIMPLE = {
 
 
 def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            if text[position:].strip():
-                raise ByzerError(f"cannot read the schema at '{text[position:]}'")
-            break
-        out.append(match.group(1) or match.group(2).strip())
-        position = match.end()
-    return out
+    return [token.strip() for token in _TOKEN.findall(text) if token.strip()]
 
 
 class _SimpleSchema:
