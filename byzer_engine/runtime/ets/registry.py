@@ -26,9 +26,20 @@ class ETRegistry:
     def names(self) -> list[str]:
         return self._plugins.names()
 
+    def canonical(self, name: str) -> str | None:
+        """The registered spelling of ``name``: as written, or with its first letter's case flipped
+        (Byzer ignores the first letter's case only: ``randomForest`` is ``RandomForest``, ``RANDOMFOREST``
+        is unknown)."""
+        known = set(self.names())
+        candidates = (name, name[:1].upper() + name[1:], name[:1].lower() + name[1:])
+        return next((c for c in candidates if c in known), None)
+
     def get_class(self, name: str) -> type[ET]:
+        canonical = self.canonical(name)
         try:
-            return self._plugins.get(name)
+            if canonical is None:
+                raise UnknownPlugin(name)
+            return self._plugins.get(canonical)
         except UnknownPlugin:
             raise ByzerError(f"unknown ET '{name}'; known ETs: {', '.join(self.names())}") from None
         except BrokenPlugin as exc:
