@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
-from byzer_engine.lang.include import parse_with_includes
+from byzer_engine.lang.include import IncludeReader, parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
 from byzer_engine.lang.macros import expand_macro
 from byzer_engine.lang.parser import check_branches, parse_statement
@@ -23,12 +24,27 @@ from byzer_engine.lang.variables import VariableTable
 
 
 def parse_script(
-    text: str, *, file: str = "<script>", project_root: str | None = None, skip_include: bool = False
+    text: str,
+    *,
+    file: str = "<script>",
+    project_root: str | None = None,
+    skip_include: bool = False,
+    variables: Mapping[str, str] | None = None,
+    include_readers: Mapping[str, IncludeReader] | None = None,
 ) -> list[Statement]:
-    """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered."""
+    """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered.
+
+    ``variables`` render include paths; ``include_readers`` add include types (see ``lang.include``).
+    """
     sources: dict[str, Source] = {}
     statements = parse_with_includes(
-        text, file=file, project_root=project_root, skip_include=skip_include, sources=sources
+        text,
+        file=file,
+        project_root=project_root,
+        skip_include=skip_include,
+        sources=sources,
+        variables=variables,
+        readers=include_readers,
     )
     check_branches(statements, sources)
     return statements

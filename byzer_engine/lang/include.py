@@ -4,12 +4,17 @@ Each included file is parsed on its own, so its statements (and any syntax error
 file name and line numbers. ``local`` paths are relative to the including file's folder, ``project``
 paths to the project root; the ``.byzer`` / ``.mlsql`` extension may be left out. Includes nest, and a
 file that includes itself again (directly or not) is reported as a cycle.
+
+Include paths are templates: ``${x}`` is rendered with the caller's variables (``--var``, context
+parameters, the built-ins) and the ``set`` statements above the include. Other include types (the
+runtime's ``hdfs``, read through Hadoop's FileSystem API) come in as ``readers``: TYPE -> a function
+from the rendered path to ``(name, text)``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from byzer_engine.lang.errors import ByzerIncludeError, Position
 from byzer_engine.lang.parser import parse_source
@@ -20,6 +25,9 @@ from byzer_engine.lang.templating import render
 INCLUDE_TYPES = ("local", "project")
 EXTENSIONS = ("", ".byzer", ".mlsql")
 
+# An include type the caller provides: the rendered path -> (a name for the file, its text).
+IncludeReader = Callable[[str], tuple[str, str]]
+
 
 def parse_with_includes(
     text: str,
@@ -28,6 +36,8 @@ def parse_with_includes(
     project_root: str | None,
     skip_include: bool = False,
     sources: dict[str, Source] | None = None,
+    variables: Mapping[str, str] | None = None,
+    readers: Mapping[str, IncludeReader] | None = None,
 ) -> list[Statement]:
     """The statements of ``text`` with includes spliced in; ``sources`` collects each file read."""
     source = Source(text, file)
@@ -37,7 +47,15 @@ def parse_with_includes(
         return parse_source(source)
     root = project_root if project_root is not None else _default_root(file)
     stack = (os.path.realpath(file),) if os.path.isfile(file) else ()
-    return _expand(source, root, stack, sources)
+    context = _Context(root, sources, {k.lower(): v for k, v in (readers or {}).items()})
+    return _expand(source, context, stack, dict(variables or {}))
+
+
+class _Context:
+    def __init__(self, root: str, sources: dict[str, Source], readers: dict[str, IncludeReader]) -> None:
+        self.root = root
+        self.sources = sources
+        self.readers = readers
 
 
 def _default_root(file: str) -> str:
@@ -46,9 +64,11 @@ def _default_root(file: str) -> str:
     return folder if folder and os.path.isdir(folder) else os.curdir
 
 
-def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str, Source]) -> list[Statement]:
+def _expand(
+    source: Source, context: _Context, stack: tuple[str, ...], variables: dict[str, str]
+) -> list[Statement]:
     statements: list[Statement] = []
-    variables: dict[str, str] = {}
+    variables = dict(variables)
     for statement in parse_source(source):
         if isinstance(statement, SetVar) and (
             statement.set_type == "text"
@@ -61,20 +81,43 @@ def _expand(source: Source, root: str, stack: tuple[str, ...], sources: dict[str
             continue
         # Errors show the include's whole line from the file, as every other syntax error does.
         position = statement.span.position(source.text_of_line(statement.span.line))
-        path = _resolve(statement, position, source.file, root, variables)
-        real = os.path.realpath(path)
-        if real in stack:
-            chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(real)])
+        path, text, key = _read(statement, position, source.file, context, variables)
+        if key in stack:
+            chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(key)])
             raise ByzerIncludeError(f"include cycle: {chain}", position)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
         included = Source(text, path)
-        sources[path] = included
-        statements.extend(_expand(included, root, (*stack, real), sources))
+        context.sources[path] = included
+        statements.extend(_expand(included, context, (*stack, key), variables))
     return statements
+
+
+def _read(
+    statement: Include, position: Position, including_file: str, context: _Context, variables: Mapping[str, str]
+) -> tuple[str, str, str]:
+    """(name, text, cycle key) of the file an include names."""
+    kind = statement.type.lower()
+    reader = context.readers.get(kind)
+    if reader is not None:
+        path = _rendered_path(statement, position, variables)
+        try:
+            name, text = reader(path)
+        except Exception as error:
+            raise ByzerIncludeError(f"cannot include {statement.type}.`{path}`: {error}", position) from None
+        return name, text, name
+    path = _resolve(statement, position, including_file, context.root, variables)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
+    return path, text, os.path.realpath(path)
+
+
+def _rendered_path(statement: Include, position: Position, variables: Mapping[str, str]) -> str:
+    path = render(statement.path, variables) if "$" in statement.path else statement.path
+    if not path:
+        raise ByzerIncludeError("include needs a path, e.g. include local.`lib/common`", position)
+    return path
 
 
 def _resolve(
@@ -85,9 +128,7 @@ def _resolve(
         raise ByzerIncludeError(
             f"unknown include type '{statement.type}' (supported: {', '.join(INCLUDE_TYPES)})", position
         )
-    path = render(statement.path, variables) if "$" in statement.path else statement.path
-    if not path:
-        raise ByzerIncludeError("include needs a path, e.g. include local.`lib/common`", position)
+    path = _rendered_path(statement, position, variables)
     if os.path.isabs(path):
         base = ""
     elif kind == "local" and os.path.isfile(including_file):
