@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 from byzer_engine.lang import notebook_cell
 from byzer_engine.lang.errors import ByzerIncludeError, ByzerSyntaxError
-from byzer_engine.lang.include import parse_with_includes
+from byzer_engine.lang.include import IncludeReader, parse_with_includes
 from byzer_engine.lang.jodatime import builtin_variables
 from byzer_engine.lang.macros import expand_macro
 from byzer_engine.lang.parser import check_branches, parse_statement
@@ -34,10 +35,14 @@ def parse_script(
     project_root: str | None = None,
     skip_include: bool = False,
     resolve: Callable[[str], str] | None = None,
+    variables: Mapping[str, str] | None = None,
+    include_readers: Mapping[str, IncludeReader] | None = None,
 ) -> list[Statement]:
     """Every statement of a script, ``include`` resolved first (unless ``skip_include``); not rendered.
 
-    ``resolve`` checks each included file before it is read (the owner's path resolver)."""
+    ``resolve`` checks each included file before it is read (the owner's path resolver);
+    ``variables`` render include paths; ``include_readers`` add include types (see ``lang.include``).
+    """
     sources: dict[str, Source] = {}
     if notebook_cell.is_cell(text):
         text = notebook_cell.rewrite(text, file)
@@ -48,6 +53,8 @@ def parse_script(
         skip_include=skip_include,
         sources=sources,
         resolve=resolve,
+        variables=variables,
+        readers=include_readers,
     )
     check_branches(statements, sources)
     return statements

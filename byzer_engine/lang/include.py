@@ -7,7 +7,11 @@ file that includes itself again (directly or not) is reported as a cycle.
 
 ``resolve`` (the runtime passes the owner's path resolver) checks every included file before it is
 opened: a file outside the owner's home is refused with ``ByzerAuthError``, and nothing of it is read.
-Other include types (``lib``, ``hdfs``, ``http`` ...) are not supported, so nothing is fetched.
+
+Include paths are templates: ``${x}`` is rendered with the caller's variables (``--var``, context
+parameters, the built-ins) and the ``set`` statements above the include. Other include types (the
+runtime's ``hdfs``, read through Hadoop's FileSystem API) come in as ``readers``: TYPE -> a function
+from the rendered path to ``(name, text)``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from byzer_engine.lang.templating import render
 INCLUDE_TYPES = ("local", "project")
 EXTENSIONS = ("", ".byzer", ".mlsql")
 
+# An include type the caller provides: the rendered path -> (a name for the file, its text).
+IncludeReader = Callable[[str], tuple[str, str]]
+
 
 def parse_with_includes(
     text: str,
@@ -32,6 +39,8 @@ def parse_with_includes(
     project_root: str | None,
     skip_include: bool = False,
     sources: dict[str, Source] | None = None,
+    variables: Mapping[str, str] | None = None,
+    readers: Mapping[str, IncludeReader] | None = None,
     resolve: Callable[[str], str] | None = None,
 ) -> list[Statement]:
     """The statements of ``text`` with includes spliced in; ``sources`` collects each file read."""
@@ -42,7 +51,22 @@ def parse_with_includes(
         return parse_source(source)
     root = project_root if project_root is not None else _default_root(file)
     stack = (os.path.realpath(file),) if os.path.isfile(file) else ()
-    return _expand(source, root, stack, sources, resolve)
+    context = _Context(root, sources, {k.lower(): v for k, v in (readers or {}).items()}, resolve)
+    return _expand(source, context, stack, dict(variables or {}))
+
+
+class _Context:
+    def __init__(
+        self,
+        root: str,
+        sources: dict[str, Source],
+        readers: dict[str, IncludeReader],
+        resolve: Callable[[str], str] | None,
+    ) -> None:
+        self.root = root
+        self.sources = sources
+        self.readers = readers
+        self.resolve = resolve
 
 
 def _default_root(file: str) -> str:
@@ -52,14 +76,10 @@ def _default_root(file: str) -> str:
 
 
 def _expand(
-    source: Source,
-    root: str,
-    stack: tuple[str, ...],
-    sources: dict[str, Source],
-    resolve: Callable[[str], str] | None,
+    source: Source, context: _Context, stack: tuple[str, ...], variables: dict[str, str]
 ) -> list[Statement]:
     statements: list[Statement] = []
-    variables: dict[str, str] = {}
+    variables = dict(variables)
     for statement in parse_source(source):
         if isinstance(statement, SetVar) and (
             statement.set_type == "text"
@@ -72,49 +92,65 @@ def _expand(
             continue
         # Errors show the include's whole line from the file, as every other syntax error does.
         position = statement.span.position(source.text_of_line(statement.span.line))
-        path = _resolve(statement, position, source.file, root, variables, resolve)
-        real = os.path.realpath(path)
-        if real in stack:
-            chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(real)])
+        path, text, key = _read(statement, position, source.file, context, variables)
+        if key in stack:
+            chain = " -> ".join([*(os.path.basename(p) for p in stack), os.path.basename(key)])
             raise ByzerIncludeError(f"include cycle: {chain}", position)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
         included = Source(text, path)
-        sources[path] = included
-        statements.extend(_expand(included, root, (*stack, real), sources, resolve))
+        context.sources[path] = included
+        statements.extend(_expand(included, context, (*stack, key), variables))
     return statements
 
 
+def _read(
+    statement: Include, position: Position, including_file: str, context: _Context, variables: Mapping[str, str]
+) -> tuple[str, str, str]:
+    """(name, text, cycle key) of the file an include names."""
+    kind = statement.type.lower()
+    reader = context.readers.get(kind)
+    if reader is not None:
+        path = _rendered_path(statement, position, variables)
+        try:
+            name, text = reader(path)
+        except Exception as error:
+            raise ByzerIncludeError(f"cannot include {statement.type}.`{path}`: {error}", position) from None
+        return name, text, name
+    path = _resolve(statement, position, including_file, context, variables)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ByzerIncludeError(f"cannot read included file {path}: {error}", position) from None
+    return path, text, os.path.realpath(path)
+
+
+def _rendered_path(statement: Include, position: Position, variables: Mapping[str, str]) -> str:
+    path = render(statement.path, variables) if "$" in statement.path else statement.path
+    if not path:
+        raise ByzerIncludeError("include needs a path, e.g. include local.`lib/common`", position)
+    return path
+
+
 def _resolve(
-    statement: Include,
-    position: Position,
-    including_file: str,
-    root: str,
-    variables: Mapping[str, str],
-    resolve: Callable[[str], str] | None,
+    statement: Include, position: Position, including_file: str, context: _Context, variables: Mapping[str, str]
 ) -> str:
     kind = statement.type.lower()
     if kind not in INCLUDE_TYPES:
         raise ByzerIncludeError(
             f"unknown include type '{statement.type}' (supported: {', '.join(INCLUDE_TYPES)})", position
         )
-    path = render(statement.path, variables) if "$" in statement.path else statement.path
-    if not path:
-        raise ByzerIncludeError("include needs a path, e.g. include local.`lib/common`", position)
+    path = _rendered_path(statement, position, variables)
     if os.path.isabs(path):
         base = ""
     elif kind == "local" and os.path.isfile(including_file):
         base = os.path.dirname(including_file)
     else:
-        base = root
+        base = context.root
     candidate = os.path.normpath(os.path.join(base, path)) if base else os.path.normpath(path)
-    _check(statement, position, candidate, resolve)
+    _check(statement, position, candidate, context.resolve)
     for extension in EXTENSIONS:
         if os.path.isfile(candidate + extension):
-            _check(statement, position, candidate + extension, resolve)
+            _check(statement, position, candidate + extension, context.resolve)
             return candidate + extension
     raise ByzerIncludeError(
         f"cannot include {statement.type}.`{statement.path}`: no file {candidate} "

@@ -50,6 +50,10 @@ class EngineConfig:
     log_file: str | None = None
     log_to_console: bool = False
     log_level: str = "WARN"
+    # ``hive.`db.t` `` tables in Spark's Hive catalog: an embedded metastore under ``data_root``
+    # (``metastore_db``), or the external one at ``hive_metastore_uris`` (``thrift://host:9083``).
+    hive_support: bool = False
+    hive_metastore_uris: str | None = None
 
     @classmethod
     def load(cls, config_file: str | None = None, **overrides: Any) -> EngineConfig:
@@ -96,8 +100,10 @@ _ENV_KEYS: dict[str, str] = {
     "BYZER_ALLOW_ANY_PATH": "allow_any_path",
     "BYZER_TOKEN": "token",
     "BYZER_SQL_MAX_DEPTH": "sql_max_depth",
+    "BYZER_HIVE_SUPPORT": "hive_support",
+    "BYZER_HIVE_METASTORE_URIS": "hive_metastore_uris",
 }
-_BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console"}
+_BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console", "hive_support"}
 
 
 def _parse_int(name: str, text: str) -> int:

@@ -139,7 +139,11 @@ def spark_settings(config: EngineConfig) -> dict[str, str]:
         # script by the Engine), so one owner's long job of many tasks does not hold up another owner's
         # small query until it ends. Within one owner, jobs keep their order.
         "spark.scheduler.mode": "FAIR",
+        # Byzer runs on Spark 3.3, whose casts give null on bad input instead of failing the query.
+        "spark.sql.ansi.enabled": "false",
     }
+    for key, value in hive_settings(config).items():
+        settings[key] = f"{settings[key]} {value}" if key.endswith("extraJavaOptions") else value
     if config.is_local:
         # A laptop or CI box: the default 200 shuffle partitions is pure overhead.
         settings["spark.sql.shuffle.partitions"] = str(max(local_cores(config.spark_master), 2))
@@ -154,6 +158,23 @@ def spark_settings(config: EngineConfig) -> dict[str, str]:
         if key.endswith("extraJavaOptions") and key in settings:
             value = f"{settings[key]} {value}"
         settings[key] = value
+    return settings
+
+
+def hive_settings(config: EngineConfig) -> dict[str, str]:
+    """Spark's Hive catalog when ``hive_support`` is on: embedded Derby metastore under the data root."""
+    if not config.hive_support:
+        return {}
+    root = Path(config.data_root)
+    settings = {"spark.sql.catalogImplementation": "hive"}
+    if config.hive_metastore_uris:
+        settings["spark.hadoop.hive.metastore.uris"] = config.hive_metastore_uris
+    else:
+        settings["spark.hadoop.javax.jdo.option.ConnectionURL"] = (
+            f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true"
+        )
+        # Derby's own log, which it would write into the current folder.
+        settings["spark.driver.extraJavaOptions"] = f"-Dderby.stream.error.file={root / 'derby.log'}"
     return settings
 
 

@@ -16,7 +16,7 @@ class Desc(BuiltinMacro):
 
 class Show(BuiltinMacro):
     name = "show"
-    usage = "!show tables|datasources|et|et/NAME|jobs"
+    usage = "!show tables|datasources|et|et/NAME|jobs|version"
 
     def expand(self, macro: Macro) -> list[Statement]:
         return [run_et(macro, "ShowCommand", path="/".join(need_args(macro, 1, self.usage)))]

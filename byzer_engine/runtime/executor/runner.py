@@ -89,8 +89,23 @@ class ScriptRunner:
             project_root=project_root,
             skip_include=skip_include,
             resolve=self.state.resolve_path,
+            variables=self.state.resolved_variables(),
+            include_readers={"hdfs": self._read_hdfs_include},
         )
         return statements
+
+    def _read_hdfs_include(self, path: str) -> tuple[str, str]:
+        """``include hdfs.`PATH` ``: a script file in the owner's home, read through Hadoop's FileSystem."""
+        from byzer_engine.runtime.sources.atomic import HadoopFiles, has_jvm
+
+        if not has_jvm(self.state.spark):
+            raise ByzerError("include hdfs needs a local or cluster Spark session (not Spark Connect)")
+        resolved = self.state.resolve_path(path)
+        for candidate in (resolved, resolved + ".byzer", resolved + ".mlsql"):
+            files = HadoopFiles(self.state.spark, candidate)
+            if files.exists() and files.fs.isFile(files.path):
+                return candidate, files.read_bytes(files.path).decode("utf-8")
+        raise ByzerError(f"no file {resolved} (also tried {resolved}.byzer and {resolved}.mlsql)")
 
     def fail(self, exc: BaseException, statement: Statement) -> ByzerError:
         return as_byzer_error(exc, statement, self.state.job, self.lines, self.file)

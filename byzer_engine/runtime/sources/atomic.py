@@ -53,6 +53,15 @@ class HadoopFiles:
     def mkdirs(self, path: Any) -> None:
         self.fs.mkdirs(path)
 
+    def read_bytes(self, path: Any) -> bytes:
+        stream = self.fs.open(path)
+        try:
+            out = self._jvm.java.io.ByteArrayOutputStream()
+            self._jvm.org.apache.hadoop.io.IOUtils.copyBytes(stream, out, 65536, False)
+            return bytes(out.toByteArray())
+        finally:
+            stream.close()
+
     def write_bytes(self, path: Any, data: bytes) -> None:
         stream = self.fs.create(path, True)
         try:

@@ -52,29 +52,37 @@ class SparkFileSource(DataSource):
 class CsvSource(SparkFileSource):
     name = "csv"
     spark_format = "csv"
-    doc = "CSV files: header, inferSchema, delimiter, quote, escape, encoding, dateFormat, skipFirstNLines"
+    doc = "CSV files: header, inferSchema, delimiter, quote, escape, encoding, dateFormat, skipFirstNLines, skipLastNLines"
 
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
         options = dict(options)
-        skip = options.pop("skipFirstNLines", None)
+        first = _line_count(options.pop("skipFirstNLines", None), "skipFirstNLines")
+        last = _line_count(options.pop("skipLastNLines", None), "skipLastNLines")
         if "delimiter" in options and "sep" not in options:
             options["sep"] = options.pop("delimiter")
-        if not skip:
+        if not first and not last:
             return super().load(ctx, path, options)
-        try:
-            count = int(skip)
-        except ValueError as exc:
-            raise ByzerError(f"skipFirstNLines must be a number, not {skip!r}") from exc
-        return reader_for(ctx, options).csv(_lines_after(ctx, split_paths(path), count))
+        return reader_for(ctx, options).csv(_lines_between(ctx, split_paths(path), first, last))
 
 
-def _lines_after(ctx: SourceContext, paths: list[str], count: int) -> DataFrame:
-    """The lines of each file without its first ``count`` lines, as a one-column table."""
+def _line_count(text: str | None, option: str) -> int:
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ByzerError(f"{option} must be a number, not {text!r}") from exc
+
+
+def _lines_between(ctx: SourceContext, paths: list[str], first: int, last: int) -> DataFrame:
+    """The lines of each file without its first ``first`` and last ``last`` lines, as one column."""
     from pyspark.sql import functions as F
 
     files = ctx.spark.read.text(paths, wholetext=True)
-    lines = files.select(F.posexplode(F.split("value", "\r?\n")).alias("pos", "line"))
-    return lines.where(F.col("pos") >= count).select("line")
+    # A final newline ends the last line; it does not start an empty one.
+    lines = files.select(F.split(F.regexp_replace("value", "\r?\n$", ""), "\r?\n").alias("lines"))
+    numbered = lines.select(F.size("lines").alias("n"), F.posexplode("lines").alias("pos", "line"))
+    return numbered.where((F.col("pos") >= first) & (F.col("pos") < F.col("n") - last)).select("line")
 
 
 class JsonSource(SparkFileSource):

@@ -164,6 +164,16 @@ def progress(ctx: SourceContext, name: str) -> DataFrame:
     raise ByzerError(f"no running job named '{name}'")
 
 
+def version(ctx: SourceContext) -> DataFrame:
+    """``!show version``: this engine's version and the Spark it runs on (one row)."""
+    import platform
+
+    from byzer_engine import __version__
+
+    row = ("byzer-engine", __version__, ctx.spark.version, platform.python_version())
+    return ctx.spark.createDataFrame([row], "name string, version string, sparkVersion string, pythonVersion string")
+
+
 def mlsql_table(ctx: SourceContext, path: str) -> DataFrame:
     parts = [p for p in path.strip().strip("`").split("/") if p]
     head, rest = (parts[0], "/".join(parts[1:])) if parts else ("", "")
@@ -177,9 +187,11 @@ def mlsql_table(ctx: SourceContext, path: str) -> DataFrame:
         return functions(ctx)
     if head == "progress" and rest:
         return progress(ctx, rest)
+    if head == "version" and not rest:
+        return version(ctx)
     if head == "et":
         return model_example(ctx, rest) if rest else model_list(ctx)
-    known = "datasources, jobs, jobs/NAME, tables, functions, progress/NAME, et, et/NAME"
+    known = "datasources, jobs, jobs/NAME, tables, functions, progress/NAME, et, et/NAME, version"
     raise ByzerError(f"unknown _mlsql_ path '{path}'; known: {known}")
 
 

@@ -3,6 +3,7 @@
 ``connect jdbc where url="..." and user="..." as db;`` stores options under an alias; then
 ``load jdbc.`db.orders` `` reads table ``orders`` with them, and
 ``save append t as jdbc.`db.orders` `` writes to it. ``directQuery`` runs a query in the database.
+Saves go through ``jdbc_write`` (staging table, upsert by ``idCol``, ``driver-statement-N``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.policy import Policy
+from byzer_engine.runtime.sources.atomic import has_jvm
 from byzer_engine.runtime.sources.base import DataSource, SourceContext
+from byzer_engine.runtime.sources.jdbc_write import save_jdbc
 from byzer_engine.runtime.sources.spark_format import spark_mode
 
 if TYPE_CHECKING:
@@ -94,4 +97,9 @@ class JdbcSource(DataSource):
         partition_by: tuple[str, ...],
     ) -> None:
         merged = jdbc_options(ctx, path, {k: v for k, v in options.items() if k != "directQuery"})
-        df.write.format("jdbc").options(**merged).mode(spark_mode(mode)).save()
+        if "dbtable" not in merged:
+            raise ByzerError("jdbc save needs a table (jdbc.`ALIAS.table` or dbtable=...)")
+        if not has_jvm(ctx.spark):
+            df.write.format("jdbc").options(**merged).mode(spark_mode(mode)).save()
+            return
+        save_jdbc(df, mode, merged)
