@@ -36,6 +36,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.start_engine()
+        state.watch_driver()
         try:
             yield
         finally:

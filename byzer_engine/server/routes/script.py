@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from byzer_engine.runtime import Result
-from byzer_engine.server.auth import require_token
+from byzer_engine.server.auth import principal_of, require_token
 from byzer_engine.server.callbacks import deliver
 from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_error, error_body, json_text
 from byzer_engine.server.jobinfo import job_json, now_ms, requested_job_json
@@ -60,6 +60,7 @@ async def run_script(request: Request) -> SafeJSONResponse:
     req = parse(RunScriptRequest, await read_params(request))
     if req.run_async and not req.callback:
         raise BadRequest("when async is set true, a callback url is required")
+    principal_of(request).require_owner(req.owner)
     engine = await state.engine()
 
     if req.execute_mode == "analyze":
