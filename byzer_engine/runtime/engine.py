@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from byzer_engine.lang.errors import ByzerError
+from byzer_engine.lang import render_budget
+from byzer_engine.lang.errors import ByzerError, ByzerJobKilled, ByzerTimeout
 from byzer_engine.policy import Policy
 from byzer_engine.runtime.config import EngineConfig
 from byzer_engine.runtime.driver import SparkDriverLost, driver_exit_code, forget_dead_driver, jvm_alive
@@ -17,6 +18,7 @@ from byzer_engine.runtime.jobs import JobInfo, JobRegistry, RunningJob
 from byzer_engine.runtime.owner import OwnerSession, check_owner_name
 from byzer_engine.runtime.paths import PathResolver
 from byzer_engine.runtime.result import EMPTY_SCHEMA, Result, collect_rows, schema_of
+from byzer_engine.runtime.sources.path_locks import script_reads
 from byzer_engine.runtime.sources.registry import SourceRegistry
 from byzer_engine.runtime.spark_session import start_spark
 
@@ -288,7 +290,11 @@ class Engine:
         )
         status = "failed"
         try:
-            with self._job_group(spark, job):
+            with (
+                self._job_group(spark, job),
+                render_budget.using(self._render_budget(job)),
+                script_reads(self._cancel_check(job)),
+            ):
                 runner = ScriptRunner(
                     self, owner_session, spark, job, resolver, file=file, variables=variables, emit=emit
                 )
@@ -315,6 +321,28 @@ class Engine:
             job=job.info,
             messages=messages,
         )
+
+    def _render_budget(self, job: RunningJob) -> render_budget.RenderBudget:
+        """Template bounds from the configuration; a killed or timed-out job stops its templates too."""
+        limits = render_budget.RenderLimits(
+            seconds=self.config.template_budget_s,
+            max_chars=self.config.template_max_chars,
+            max_iterations=self.config.template_max_iterations,
+        )
+        return render_budget.RenderBudget(limits, self._cancel_check(job))
+
+    @staticmethod
+    def _cancel_check(job: RunningJob) -> Callable[[], None]:
+        """A function that raises once ``job`` was killed or timed out (for loops outside Spark)."""
+
+        def check() -> None:
+            reason = job.cancel_reason
+            if reason == "killed":
+                raise ByzerJobKilled(f"job '{job.info.job_name}' was killed")
+            if reason is not None:
+                raise ByzerTimeout(f"job '{job.info.job_name}' ran past its timeout")
+
+        return check
 
     # -- jobs ----------------------------------------------------------------------------------------
     def running_jobs(self, owners: Collection[str] | None = None) -> list[JobInfo]:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -146,3 +147,9 @@ class ServerState:
         if self._owns_engine and self._engine_future.done() and self._engine_future.exception() is None:
             with contextlib.suppress(Exception):
                 self._engine_future.result().close()
+        if self._owns_engine and "ray" in sys.modules:
+            # An embedded Ray started by this process goes with it (raylet, GCS, workers).
+            from byzer_engine.llm.ray_runtime import shutdown_ray
+
+            with contextlib.suppress(Exception):
+                shutdown_ray()
