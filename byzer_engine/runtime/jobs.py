@@ -112,6 +112,8 @@ class JobRegistry:
         job_type: str,
         timeout_s: float | None,
     ) -> RunningJob:
+        if timeout_s is not None:
+            timeout_s = min(timeout_s, threading.TIMEOUT_MAX / 2)  # longer than any job; Timer's limit
         group_id = uuid.uuid4().hex
         name = job_name or group_id
         timeout_ms = int(timeout_s * 1000) if timeout_s is not None and timeout_s > 0 else -1

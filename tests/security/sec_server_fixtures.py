@@ -33,7 +33,7 @@ TOKENS_FILE = f"""\
 """
 
 CONFIG_FILE = """\
-max_output_size = 1000
+max_output_size = 5000
 template_budget_s = 2.0
 template_max_chars = 200000
 template_max_iterations = 20000
