@@ -47,6 +47,7 @@ def server_config(
     allow_any_path: bool = False,
     allow_code: bool = False,
     token: str | None = None,
+    tokens_file: str | None = None,
 ) -> EngineConfig:
     """The engine configuration of a server: flags > BYZER_* env > config file > defaults, except that
     owners are kept inside their home unless something explicitly allows any path."""
@@ -61,11 +62,15 @@ def server_config(
         allow_any_path=True if allow_any_path else None,
         allow_code=True if allow_code else None,
         token=token,
+        tokens_file=tokens_file,
     )
     flags = {"allow_any_path": allow_any_path, "allow_code": allow_code}
     off: dict[str, Any] = {
         key: False for key in _SERVER_OFF_BY_DEFAULT if not flags[key] and not _configured(key, config_file)
     }
+    # A server keeps owners apart (jobs, catalog) unless its configuration says otherwise.
+    if not _configured("isolate_owners", config_file):
+        off["isolate_owners"] = True
     return dataclasses.replace(loaded, **off) if off else loaded
 
 
@@ -102,6 +107,10 @@ def serve(
     ] = False,
     threads: Annotated[int, typer.Option(help="Scripts that may run at the same time.", min=1)] = 32,
     log_level: Annotated[str, typer.Option("--log-level", help="Server log level.")] = "info",
+    tokens_file: Annotated[
+        str | None,
+        typer.Option("--tokens-file", help='Per-owner tokens: a TOML file of "TOKEN" = ["owner", ...].'),
+    ] = None,
 ) -> None:
     """Serve Byzer's HTTP API (POST /run/script ...) and OpenAI-compatible routes (/v1/...)."""
     import uvicorn
@@ -119,11 +128,12 @@ def serve(
             allow_any_path=allow_any_path,
             allow_code=allow_code,
             token=token,
+            tokens_file=tokens_file,
         )
     except ByzerError as exc:
         typer.echo(exc.render(), err=True)
         raise typer.Exit(2) from None
-    if host not in _LOOPBACK and not engine_config.token:
+    if host not in _LOOPBACK and not engine_config.token and not engine_config.tokens:
         typer.echo(
             f"warning: serving on {host} without a token: anyone who can reach it can run scripts", err=True
         )

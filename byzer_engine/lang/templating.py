@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from byzer_engine.lang import render_budget
 from byzer_engine.lang.source import Source
 from byzer_engine.lang.velocity_expr import (
     ExpressionError,
@@ -60,9 +61,12 @@ def render(
         return text
     source = Source(text, file, line, column)
     try:
-        return _render(source, variables)
+        with render_budget.rendering():
+            return _render(source, variables)
     except RecursionError:
         raise source.error("template nested too deeply", 0) from None
+    except render_budget.TemplateLimitError as exc:
+        raise source.error(exc.message, 0) from None
 
 
 def _render(source: Source, variables: Mapping[str, str]) -> str:
@@ -227,14 +231,23 @@ def _flush(buffer: list[str], nodes: list[object]) -> None:
 
 # -- rendering ----------------------------------------------------------------------------------
 def _render_nodes(nodes: list[object] | tuple[object, ...], scope: Scope) -> str:
+    budget = render_budget.active()
     out: list[str] = []
+    size = 0
     for node in nodes:
+        budget.step()
+        if out:
+            size += len(out[-1])
+            if size > budget.limits.max_chars:
+                raise render_budget.TemplateLimitError(
+                    f"the rendered text grew past {budget.limits.max_chars} characters"
+                )
         if isinstance(node, str):
             out.append(node)
         elif isinstance(node, Reference):
             out.append(_render_reference(node, scope))
         elif isinstance(node, _SetNode):
-            scope.locals[node.name] = evaluate(node.value, scope)
+            scope.locals[node.name] = budget.sized(evaluate(node.value, scope))
         elif isinstance(node, _IfNode):
             for condition, body in node.branches:
                 if condition is None or truthy(evaluate(condition, scope)):
@@ -269,7 +282,10 @@ def _render_foreach(node: _ForeachNode, scope: Scope) -> str:
     saved = {key: scope.locals[key] for key in (node.name, "foreach", "velocityCount") if key in scope.locals}
     out: list[str] = []
     total = len(items)
+    budget = render_budget.active()
+    size = 0
     for index, item in enumerate(items):
+        budget.loop_turn()
         scope.locals[node.name] = item
         scope.locals["foreach"] = {
             "index": index,
@@ -280,6 +296,11 @@ def _render_foreach(node: _ForeachNode, scope: Scope) -> str:
         }
         scope.locals["velocityCount"] = index + 1
         out.append(_render_nodes(node.body, scope))
+        size += len(out[-1])
+        if size > budget.limits.max_chars:
+            raise render_budget.TemplateLimitError(
+                f"a #foreach made more than {budget.limits.max_chars} characters"
+            )
     for key in (node.name, "foreach", "velocityCount"):
         scope.locals.pop(key, None)
     scope.locals.update(saved)

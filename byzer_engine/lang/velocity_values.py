@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from byzer_engine.lang import render_budget
 from byzer_engine.lang.jodatime import JodaDate, date_variables, parse_moment
 from byzer_engine.lang.velocity_expr import (
     Binary,
@@ -85,7 +86,15 @@ def resolve(reference: Reference, scope: Scope) -> tuple[object, int]:
     for applied, member in enumerate(members):
         try:
             following = apply_member(value, member, scope)
-        except (KeyError, IndexError, TypeError, ValueError, OverflowError, re.error):
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            re.error,
+            render_budget.regex_error(),
+        ):
             following = None
         if following is None:
             return value, applied
@@ -94,6 +103,10 @@ def resolve(reference: Reference, scope: Scope) -> tuple[object, int]:
 
 
 def apply_member(value: object, member: Member, scope: Scope) -> object:
+    return render_budget.active().sized(_apply_member(value, member, scope))
+
+
+def _apply_member(value: object, member: Member, scope: Scope) -> object:
     name = member.name
     args = [evaluate(a, scope) for a in member.args] if member.args is not None else None
     if name == "[]":
@@ -181,7 +194,7 @@ def _string_member(value: str, name: str, args: list[object] | None) -> object:
         "lastIndexOf": lambda: value.rfind(text[0]),
         "substring": lambda: value[int(text[0]) : int(text[1])] if len(text) > 1 else value[int(text[0]) :],
         "replace": lambda: value.replace(text[0], text[1]),
-        "replaceAll": lambda: re.sub(text[0], re.sub(r"\$(\d)", r"\\g<\1>", text[1]), value),
+        "replaceAll": lambda: render_budget.regex_sub(text[0], re.sub(r"\$(\d)", r"\\g<\1>", text[1]), value),
         "split": lambda: _java_split(value, text[0]),
         "concat": lambda: value + text[0],
         "charAt": lambda: value[int(text[0])],
@@ -190,7 +203,7 @@ def _string_member(value: str, name: str, args: list[object] | None) -> object:
 
 
 def _java_split(value: str, pattern: str) -> list[object]:
-    parts: list[object] = list(re.split(pattern, value))
+    parts: list[object] = list(render_budget.regex_split(pattern, value))
     while parts and parts[-1] == "":
         parts.pop()  # Java drops trailing empty strings
     return parts
@@ -204,7 +217,7 @@ def evaluate(node: object, scope: Scope) -> object:
         value, applied = resolve(node, scope)
         return value if applied == len(node.members) else None
     if isinstance(node, Interpolated):
-        return scope.render_text(node.text)
+        return render_budget.active().sized(scope.render_text(node.text))
     if isinstance(node, ListExpr):
         return [evaluate(item, scope) for item in node.items]
     if isinstance(node, RangeExpr):
@@ -229,6 +242,10 @@ def evaluate(node: object, scope: Scope) -> object:
 
 
 def _binary(node: Binary, scope: Scope) -> object:
+    return render_budget.active().sized(_binary_value(node, scope))
+
+
+def _binary_value(node: Binary, scope: Scope) -> object:
     op = node.op
     left = evaluate(node.left, scope)
     if op == "&&":

@@ -54,6 +54,29 @@ class EngineConfig:
     # (``metastore_db``), or the external one at ``hive_metastore_uris`` (``thrift://host:9083``).
     hive_support: bool = False
     hive_metastore_uris: str | None = None
+    # Per-owner tokens: token -> the owners it may act as ("*": any owner). ``token`` stays the admin
+    # token (any owner, every job). Read from a ``[tokens]`` table of the config file or from
+    # ``tokens_file`` (a TOML file of ``"TOKEN" = ["owner", ...]`` lines).
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+    tokens_file: str | None = None
+    # Owners kept apart: each owner sees and kills only its own jobs, has its own catalog database
+    # (``owner_<name>``) and may not name another database or global temp views. On for ``byzer serve``.
+    isolate_owners: bool = False
+    # Server bounds: the most rows one request may ask for (``outputSize`` above it is cut to it), and
+    # the wall-clock budget and size caps of template rendering (``${}``, ``#set``, ``#foreach``).
+    max_output_size: int = 100_000
+    template_budget_s: float = 5.0
+    template_max_chars: int = 5_000_000
+    template_max_iterations: int = 1_000_000
+    # Async callbacks to loopback, link-local or private addresses are refused unless this is set.
+    allow_private_callbacks: bool = False
+    # A client that disconnects before its (synchronous) script ends cancels the job.
+    cancel_on_disconnect: bool = True
+    # Whether /docs, /redoc and /openapi.json need the token like every other route.
+    docs_need_token: bool = True
+    # The address the embedded Spark driver and Ray bind to; None: loopback unless the master or
+    # Ray address names a cluster.
+    bind_host: str | None = None
 
     @classmethod
     def load(cls, config_file: str | None = None, **overrides: Any) -> EngineConfig:
@@ -72,6 +95,10 @@ class EngineConfig:
             values["jars_dirs"] = _split_dirs(values["jars_dirs"])
         if "data_root" in values:
             values["data_root"] = str(Path(values["data_root"]).expanduser().resolve())
+        if values.get("tokens_file"):
+            values["tokens"] = {**read_tokens_file(values["tokens_file"]), **values.get("tokens", {})}
+        if "tokens" in values:
+            values["tokens"] = _check_tokens(values["tokens"], "tokens")
         return cls(**values)
 
     @property
@@ -102,8 +129,19 @@ _ENV_KEYS: dict[str, str] = {
     "BYZER_SQL_MAX_DEPTH": "sql_max_depth",
     "BYZER_HIVE_SUPPORT": "hive_support",
     "BYZER_HIVE_METASTORE_URIS": "hive_metastore_uris",
+    "BYZER_TOKENS_FILE": "tokens_file",
+    "BYZER_ISOLATE_OWNERS": "isolate_owners",
+    "BYZER_ALLOW_PRIVATE_CALLBACKS": "allow_private_callbacks",
 }
-_BOOL_KEYS = {"allow_shell", "allow_code", "allow_any_path", "log_to_console", "hive_support"}
+_BOOL_KEYS = {
+    "allow_shell",
+    "allow_code",
+    "allow_any_path",
+    "log_to_console",
+    "hive_support",
+    "isolate_owners",
+    "allow_private_callbacks",
+}
 
 
 def _parse_int(name: str, text: str) -> int:
@@ -146,3 +184,30 @@ def _read_toml(path: str, known: set[str]) -> dict[str, Any]:
     if "spark_conf" in data:
         data["spark_conf"] = {str(k): str(v) for k, v in data["spark_conf"].items()}
     return data
+
+
+def _check_tokens(raw: Any, where: str) -> dict[str, list[str]]:
+    if not isinstance(raw, dict):
+        raise ByzerError(f"{where}: expected a table of TOKEN = [owners]")
+    tokens: dict[str, list[str]] = {}
+    for token, owners in raw.items():
+        if isinstance(owners, str):
+            owners = [owners]
+        if not isinstance(owners, list) or not owners or not all(isinstance(o, str) and o for o in owners):
+            raise ByzerError(f"{where}: a token must map to a list of owner names")
+        if len(str(token)) < 8:
+            raise ByzerError(f"{where}: tokens must be at least 8 characters")
+        tokens[str(token)] = list(owners)
+    return tokens
+
+
+def read_tokens_file(path: str) -> dict[str, list[str]]:
+    """A tokens file: ``"TOKEN" = ["owner", ...]`` lines, at the top level or in a ``[tokens]`` table."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ByzerError(f"tokens file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ByzerError(f"tokens file {path} is not valid TOML: {exc}") from exc
+    return _check_tokens(data.get("tokens", data), f"tokens file {path}")

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from byzer_engine.lang.errors import ByzerError
+from byzer_engine.lang import render_budget
+from byzer_engine.lang.errors import ByzerError, ByzerJobKilled, ByzerTimeout
 from byzer_engine.policy import Policy
 from byzer_engine.runtime.config import EngineConfig
+from byzer_engine.runtime.driver import SparkDriverLost, driver_exit_code, forget_dead_driver, jvm_alive
 from byzer_engine.runtime.ets.registry import ETRegistry
 from byzer_engine.runtime.functions.registry import FunctionRegistry
 from byzer_engine.runtime.jobs import JobInfo, JobRegistry, RunningJob
 from byzer_engine.runtime.owner import OwnerSession, check_owner_name
 from byzer_engine.runtime.paths import PathResolver
 from byzer_engine.runtime.result import EMPTY_SCHEMA, Result, collect_rows, schema_of
+from byzer_engine.runtime.sources.path_locks import script_reads
 from byzer_engine.runtime.sources.registry import SourceRegistry
 from byzer_engine.runtime.spark_session import start_spark
 from byzer_engine.runtime.sql_guard import SqlGuard
@@ -45,6 +48,10 @@ class Engine:
         self._spark: SparkSession | None = None
         self._owners: dict[str, OwnerSession] = {}
         self._job_sessions: dict[str, SparkSession] = {}
+        self._database_names: Any = None  # catalog_scope.DatabaseNames, with owners isolated
+        # How often the Spark driver died and was started again, and the owners whose session died.
+        self.driver_restarts = 0
+        self._lost_owners: set[str] = set()
         self._lock = threading.RLock()
         self._closed = False
 
@@ -56,20 +63,57 @@ class Engine:
     # -- Spark ---------------------------------------------------------------------------------------
     @property
     def spark(self) -> SparkSession:
-        """The root SparkSession, started on first use."""
+        """The root SparkSession, started on first use, and started again if its JVM died."""
         with self._lock:
             if self._closed:
                 raise ByzerError("the engine is closed")
+            if self._spark is not None and not jvm_alive(self._spark):
+                self._drop_dead_driver()
             if self._spark is None:
                 Path(self.config.data_root).mkdir(parents=True, exist_ok=True)
                 self._spark = start_spark(self.config)
             return self._spark
 
-    def _new_session(self) -> SparkSession:
+    def driver_alive(self) -> bool:
+        """Whether the Spark driver is up (or not started yet): no JVM call, safe on any thread."""
+        return jvm_alive(self._spark)
+
+    def _drop_dead_driver(self) -> None:
+        """Forgets a dead driver and every owner session on it; the next use starts a new one."""
+        with self._lock:
+            dead, self._spark = self._spark, None
+            if dead is None:
+                return
+            self.driver_restarts += 1
+            self._lost_owners.update(self._owners)
+            self._owners.clear()
+            self._database_names = None
+        forget_dead_driver(dead)
+
+    def restart_driver_if_dead(self) -> bool:
+        """Starts a new driver when the current one died; True when it did."""
+        if self._spark is None or jvm_alive(self._spark):
+            return False
+        self.spark  # noqa: B018 - restarts it
+        return True
+
+    def _new_session(self, owner: str | None = None) -> SparkSession:
         if self.config.is_connect:
             from pyspark.sql import SparkSession
 
             return SparkSession.builder.remote(self.config.spark_master).create()
+        if owner is not None and self.config.isolate_owners:
+            from byzer_engine.runtime.catalog_scope import DatabaseNames, scoped_session
+
+            root = self.spark
+            with self._lock:
+                if self._database_names is None:
+                    self._database_names = DatabaseNames(
+                        lambda: [d.name for d in root.catalog.listDatabases()]
+                    )
+                names = self._database_names
+            location = str(Path(self.home_of(owner)) / "_catalog")
+            return scoped_session(root, owner, location, names)
         return self.spark.newSession()
 
     def _cancel_group(self, group_id: str) -> None:
@@ -130,10 +174,12 @@ class Engine:
 
     def owner_session(self, owner: str) -> OwnerSession:
         check_owner_name(owner)
+        if not self.config.is_connect:
+            self.spark  # noqa: B018 - a dead driver is replaced (and its sessions dropped) first
         with self._lock:
             session = self._owners.get(owner)
             if session is None:
-                spark = self._new_session()
+                spark = self._new_session(owner)
                 # Byzer's built-in SQL functions (vec_dense, aes_encrypt ...) exist in every owner session.
                 self.functions.register_all(spark)
                 session = OwnerSession(owner=owner, home=self.home_of(owner), spark=spark)
@@ -188,14 +234,67 @@ class Engine:
 
         ``statements``: the script already parsed by the caller (``lang.parse_script`` of ``text``, as
         ``byzer run`` does before the JVM starts), so it is not parsed twice."""
-        from byzer_engine.runtime.executor.runner import ScriptRunner
-
         if fetch_type not in FETCH_TYPES:
             raise ByzerError(f"fetchType must be one of {', '.join(FETCH_TYPES)}, not {fetch_type!r}")
+        spark_before = self._spark
+        try:
+            return self._run_script(
+                text,
+                owner=owner,
+                variables=variables,
+                file=file,
+                job_name=job_name,
+                job_type=job_type,
+                timeout_s=timeout_s,
+                output_size=output_size,
+                fetch_type=fetch_type,
+                default_path_prefix=default_path_prefix,
+                session_per_request=session_per_request,
+                skip_include=skip_include,
+                on_message=on_message,
+                statements=statements,
+            )
+        except Exception as exc:
+            dead = self._spark if self._spark is not None else spark_before
+            if dead is None or jvm_alive(dead):
+                raise
+            code = driver_exit_code(dead)
+            how = f" (its JVM exited with {code})" if code is not None else ""
+            raise SparkDriverLost(
+                f"the Spark driver stopped while this script ran{how}; the engine is starting a new "
+                f"one, and owner '{owner}''s temporary views and session variables are gone: run the "
+                "script again"
+            ) from exc
+
+    def _run_script(
+        self,
+        text: str,
+        *,
+        owner: str,
+        variables: Mapping[str, str] | None,
+        file: str,
+        job_name: str | None,
+        job_type: str,
+        timeout_s: float | None,
+        output_size: int | None,
+        fetch_type: str,
+        default_path_prefix: str | None,
+        session_per_request: bool,
+        skip_include: bool,
+        on_message: Callable[[str], None] | None,
+        statements: Sequence[Statement] | None,
+    ) -> Result:
+        from byzer_engine.runtime.executor.runner import ScriptRunner
+
         owner_session = self.owner_session(owner)
+        if owner in self._lost_owners:
+            self._lost_owners.discard(owner)
+            message = "the Spark driver was restarted: this owner's earlier views and variables are gone"
+            if on_message is not None:
+                on_message(message)
         spark = owner_session.spark
         if session_per_request:
-            spark = self._new_session()
+            spark = self._new_session(owner)
             self.functions.register_all(spark)
         resolver = PathResolver(owner_session.home, self.policy.allow_any_path, default_path_prefix)
         messages: list[str] = []
@@ -210,7 +309,11 @@ class Engine:
         )
         status = "failed"
         try:
-            with self._job_group(spark, job):
+            with (
+                self._job_group(spark, job),
+                render_budget.using(self._render_budget(job)),
+                script_reads(self._cancel_check(job)),
+            ):
                 runner = ScriptRunner(
                     self, owner_session, spark, job, resolver, file=file, variables=variables, emit=emit
                 )
@@ -242,15 +345,51 @@ class Engine:
             messages=messages,
         )
 
-    # -- jobs ----------------------------------------------------------------------------------------
-    def running_jobs(self) -> list[JobInfo]:
-        return self.jobs.running()
+    def _render_budget(self, job: RunningJob) -> render_budget.RenderBudget:
+        """Template bounds from the configuration; a killed or timed-out job stops its templates too."""
+        limits = render_budget.RenderLimits(
+            seconds=self.config.template_budget_s,
+            max_chars=self.config.template_max_chars,
+            max_iterations=self.config.template_max_iterations,
+        )
+        return render_budget.RenderBudget(limits, self._cancel_check(job))
 
-    def kill(self, *, job_name: str | None = None, group_id: str | None = None) -> bool:
-        """Cancels a running job's Spark jobs and runs its on_cancel callbacks."""
+    @staticmethod
+    def _cancel_check(job: RunningJob) -> Callable[[], None]:
+        """A function that raises once ``job`` was killed or timed out (for loops outside Spark)."""
+
+        def check() -> None:
+            reason = job.cancel_reason
+            if reason == "killed":
+                raise ByzerJobKilled(f"job '{job.info.job_name}' was killed")
+            if reason is not None:
+                raise ByzerTimeout(f"job '{job.info.job_name}' ran past its timeout")
+
+        return check
+
+    # -- jobs ----------------------------------------------------------------------------------------
+    def running_jobs(self, owners: Collection[str] | None = None) -> list[JobInfo]:
+        """Jobs in flight: all of them, or only those of ``owners``."""
+        return self.jobs.running(owners)
+
+    def kill(
+        self,
+        *,
+        job_name: str | None = None,
+        group_id: str | None = None,
+        owners: Collection[str] | None = None,
+    ) -> bool:
+        """Cancels a running job's Spark jobs and runs its on_cancel callbacks.
+
+        With ``owners``, only a job of one of them is found; another owner's job is not there.
+        """
         if job_name is None and group_id is None:
             raise ByzerError("kill needs a job name or a group id")
-        return self.jobs.kill(job_name=job_name, group_id=group_id)
+        return self.jobs.kill(job_name=job_name, group_id=group_id, owners=owners)
+
+    def owners_visible_to(self, owner: str) -> frozenset[str] | None:
+        """Whose jobs a script of ``owner`` may list or kill: its own when owners are isolated."""
+        return frozenset((owner,)) if self.config.isolate_owners else None
 
     def close(self) -> None:
         with self._lock:

@@ -9,16 +9,17 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.runtime.secrets import mask_secrets
 
 
 @dataclass(frozen=True)
 class JobInfo:
-    """A job as ``/runningjobs`` and ``load _mlsql_.`jobs` `` show it."""
+    """A job as ``/runningjobs`` and ``load _mlsql_.`jobs` `` show it (``content`` with secrets masked)."""
 
     owner: str
     job_name: str
@@ -111,6 +112,8 @@ class JobRegistry:
         job_type: str,
         timeout_s: float | None,
     ) -> RunningJob:
+        if timeout_s is not None:
+            timeout_s = min(timeout_s, threading.TIMEOUT_MAX / 2)  # longer than any job; Timer's limit
         group_id = uuid.uuid4().hex
         name = job_name or group_id
         timeout_ms = int(timeout_s * 1000) if timeout_s is not None and timeout_s > 0 else -1
@@ -118,7 +121,7 @@ class JobRegistry:
             owner=owner,
             job_name=name,
             job_type=job_type,
-            content=content,
+            content=mask_secrets(content),
             group_id=group_id,
             progress="0/0",
             start_time=int(time.time() * 1000),
@@ -127,7 +130,7 @@ class JobRegistry:
         )
         job = RunningJob(info)
         with self._lock:
-            if any(j.info.job_name == name for j in self._jobs.values()):
+            if any(j.info.job_name == name and j.info.owner == owner for j in self._jobs.values()):
                 raise ByzerError(f"a job named '{name}' is already running")
             self._jobs[group_id] = job
         if timeout_ms > 0 and timeout_s is not None:
@@ -144,17 +147,32 @@ class JobRegistry:
         with self._lock:
             self._jobs.pop(job.group_id, None)
 
-    def find(self, *, job_name: str | None = None, group_id: str | None = None) -> RunningJob | None:
+    def find(
+        self,
+        *,
+        job_name: str | None = None,
+        group_id: str | None = None,
+        owners: Collection[str] | None = None,
+    ) -> RunningJob | None:
+        """The running job with that name or group id, among ``owners``' jobs (None: anyone's)."""
         with self._lock:
             for job in self._jobs.values():
+                if owners is not None and job.info.owner not in owners:
+                    continue
                 if (group_id is not None and job.group_id == group_id) or (
                     job_name is not None and job.info.job_name == job_name
                 ):
                     return job
         return None
 
-    def kill(self, *, job_name: str | None = None, group_id: str | None = None) -> bool:
-        job = self.find(job_name=job_name, group_id=group_id)
+    def kill(
+        self,
+        *,
+        job_name: str | None = None,
+        group_id: str | None = None,
+        owners: Collection[str] | None = None,
+    ) -> bool:
+        job = self.find(job_name=job_name, group_id=group_id, owners=owners)
         if job is None:
             return False
         return self._cancel(job, "killed")
@@ -187,9 +205,10 @@ class JobRegistry:
             # The session may be gone already; the job still stops at its next statement.
             pass
 
-    def running(self) -> list[JobInfo]:
+    def running(self, owners: Collection[str] | None = None) -> list[JobInfo]:
+        """Jobs in flight, of ``owners`` only unless None."""
         with self._lock:
-            jobs = list(self._jobs.values())
+            jobs = [j for j in self._jobs.values() if owners is None or j.info.owner in owners]
         return [replace(job.info, progress=self._safe_progress(job.group_id)) for job in jobs]
 
     def _safe_progress(self, group_id: str) -> str:

@@ -17,6 +17,8 @@ ADDRESS_ENV = "BYZER_RAY_ADDRESS"
 # Logical CPU slots of the embedded Ray. Model workers reserve slots, not cores, so a small machine still
 # hosts a couple of workers plus a fine-tuning job; override with BYZER_RAY_NUM_CPUS.
 NUM_CPUS_ENV = "BYZER_RAY_NUM_CPUS"
+# The address the embedded Ray's processes bind to: loopback unless set (a cluster joins by address).
+NODE_IP_ENV = "BYZER_RAY_NODE_IP"
 # Plasma store of the embedded Ray: requests and responses are small JSON, so a modest store suffices.
 OBJECT_STORE_ENV = "BYZER_RAY_OBJECT_STORE_MB"
 
@@ -97,6 +99,7 @@ def ensure_ray(address: str | None = None) -> str:
                 # (!byzerllm setup "resources.master=0.001"); the embedded Ray is that head.
                 resources={"master": 1000.0},
                 include_dashboard=False,
+                _node_ip_address=os.environ.get(NODE_IP_ENV, "127.0.0.1"),
                 namespace=NAMESPACE,
                 log_to_driver=False,
                 logging_level=logging.WARNING,

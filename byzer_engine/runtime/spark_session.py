@@ -144,6 +144,12 @@ def spark_settings(config: EngineConfig) -> dict[str, str]:
     }
     for key, value in hive_settings(config).items():
         settings[key] = f"{settings[key]} {value}" if key.endswith("extraJavaOptions") else value
+    bind = config.bind_host or ("127.0.0.1" if config.is_local else None)
+    if bind:
+        # An embedded driver listens on loopback only (its RPC and block manager ports run any job
+        # sent to them); a cluster driver binds where ``bind_host`` (or spark.driver.* confs) say.
+        settings["spark.driver.host"] = bind
+        settings["spark.driver.bindAddress"] = bind
     if config.is_local:
         # A laptop or CI box: the default 200 shuffle partitions is pure overhead.
         settings["spark.sql.shuffle.partitions"] = str(max(local_cores(config.spark_master), 2))

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from byzer_engine import __version__
 from byzer_engine.runtime import Engine, EngineConfig
+from byzer_engine.server import docs_routes, log_redaction
 from byzer_engine.server.errors import install_error_handlers
 from byzer_engine.server.openai_compat import routes as openai_routes
 from byzer_engine.server.openai_compat.models import DeployedModels
@@ -20,7 +21,8 @@ Run Byzer scripts over HTTP (`POST /run/script`, form fields or JSON, with Byzer
 manage jobs, apply deployed models to rows (`/model/predict`), and talk to deployed models with any
 OpenAI client (`/v1/chat/completions`, `/v1/completions`, `/v1/models`).
 
-With a token configured, every route but the health checks needs `Authorization: Bearer TOKEN`.
+With a token configured, every route but the health checks (and, unless configured otherwise, these
+docs) needs `Authorization: Bearer TOKEN`.
 """
 
 
@@ -35,7 +37,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()  # after uvicorn configured its loggers
         state.start_engine()
+        state.watch_driver()
         try:
             yield
         finally:
@@ -46,7 +50,12 @@ def create_app(
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
+    docs_routes.install(app, config.docs_need_token)
+    log_redaction.install()
     app.state.byzer = state
     install_error_handlers(app)
     for module in (health, script, jobs, predict):

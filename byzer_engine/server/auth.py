@@ -1,18 +1,46 @@
-"""Bearer-token auth: with a token configured, every endpoint but the health checks requires it.
+"""Bearer-token auth and what a token may do.
 
 ``Authorization: Bearer TOKEN`` is the normal form; Byzer's own clients send ``access_token`` as a
 query or form field, which is accepted too. No token: 401; a wrong one: 403.
+
+Two kinds of token (``EngineConfig``): the server token (``--token``) is the admin token: it may act
+as any owner and sees and kills every job. A per-owner token (``tokens`` / ``--tokens-file``) may act
+only as the owners it lists: a request naming another owner is refused (403), and job listings and
+kills reach only those owners' jobs. With no token configured at all, the server is open and every
+caller is admin (``byzer serve`` warns when such a server listens beyond loopback).
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
 from fastapi import Request
 
 from byzer_engine.lang.errors import ByzerAuthError
 from byzer_engine.server.errors import BadRequest, Unauthorized
 from byzer_engine.server.params import read_params
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the admin (any owner), or the holder of a token for some owners."""
+
+    owners: frozenset[str] | None  # None: any owner (admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.owners is None
+
+    def may_act_as(self, owner: str) -> bool:
+        return self.owners is None or owner in self.owners
+
+    def require_owner(self, owner: str) -> None:
+        if not self.may_act_as(owner):
+            raise ByzerAuthError(f"this token may not act as owner '{owner}'")
+
+
+ADMIN = Principal(None)
 
 
 async def presented_token(request: Request) -> str | None:
@@ -31,17 +59,40 @@ async def presented_token(request: Request) -> str | None:
     return str(token) if token else None
 
 
-def check_token(expected: str | None, presented: str | None) -> None:
-    if not expected:
-        return
+def _same(presented: str, expected: str) -> bool:
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def principal_for(admin_token: str | None, tokens: dict[str, list[str]], presented: str | None) -> Principal:
+    """The principal a presented token stands for; raises 401/403 when it stands for none."""
+    if not admin_token and not tokens:
+        return ADMIN
     if presented is None:
         raise Unauthorized("this server requires a token: send 'Authorization: Bearer TOKEN'")
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    if admin_token and _same(presented, admin_token):
+        return ADMIN
+    found: Principal | None = None
+    for token, owners in tokens.items():  # every entry is compared: no early exit on a match
+        if _same(presented, token):
+            found = ADMIN if "*" in owners else Principal(frozenset(owners))
+    if found is None:
         raise ByzerAuthError("the token is not valid")
+    return found
 
 
-async def require_token(request: Request) -> None:
-    """FastAPI dependency for the Byzer routes."""
-    expected: str | None = request.app.state.byzer.config.token
-    if expected:
-        check_token(expected, await presented_token(request))
+def check_token(expected: str | None, presented: str | None) -> None:
+    principal_for(expected, {}, presented)
+
+
+async def require_token(request: Request) -> Principal:
+    """FastAPI dependency for the Byzer routes: the caller's principal (kept on ``request.state``)."""
+    config = request.app.state.byzer.config
+    principal = principal_for(config.token, config.tokens, await presented_token(request))
+    request.state.principal = principal
+    return principal
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal ``require_token`` found for this request."""
+    principal: Principal = getattr(request.state, "principal", ADMIN)
+    return principal

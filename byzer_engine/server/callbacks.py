@@ -12,6 +12,8 @@ import logging
 
 import httpx
 
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.server.callback_targets import check_callback_url_async
 from byzer_engine.server.protocol import CallbackPayload
 
 log = logging.getLogger("byzer_engine.server")
@@ -26,12 +28,19 @@ async def deliver(
     max_retries: int,
     backoff_s: float,
     timeout_s: float,
+    allow_private: bool = False,
 ) -> bool:
     """POST the payload; True once the receiver answered 2xx, False after the last failed try."""
     form = payload.form()
     attempts = max_retries + 1
-    async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client:
+    # No redirects: a redirect could lead to an address the target check refuses.
+    async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
         for attempt in range(1, attempts + 1):
+            try:
+                await check_callback_url_async(url, allow_private)
+            except ByzerError as exc:
+                log.error("callback %s refused: %s", url, exc.message)
+                return False
             try:
                 response = await client.post(url, data=form)
                 if response.is_success:

@@ -24,6 +24,7 @@ from byzer_engine.lang.errors import (
     ByzerJobKilled,
     ByzerTimeout,
 )
+from byzer_engine.runtime.driver import SparkDriverLost
 
 log = logging.getLogger("byzer_engine.server")
 
@@ -79,6 +80,8 @@ def status_for(error: ByzerError) -> int:
         return STATUS_KILLED
     if isinstance(error, NotFound):
         return 404
+    if isinstance(error, SparkDriverLost):
+        return 503
     if isinstance(error, EngineFault):
         return 500
     # Syntax errors, bad requests and runtime errors of the script: the request has to change.

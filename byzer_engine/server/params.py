@@ -14,6 +14,8 @@ from byzer_engine.server.errors import BadRequest
 Model = TypeVar("Model", bound=BaseModel)
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A multipart form field may be as large as a JSON body may (Starlette's default is 1 MiB a field).
+MAX_FIELD_BYTES = 64 * 1024 * 1024
 
 
 async def read_params(request: Request) -> dict[str, Any]:
@@ -31,7 +33,7 @@ async def read_params(request: Request) -> dict[str, Any]:
                 raise BadRequest("the JSON body must be an object of fields")
             params.update(body)
     elif content_type in _FORM_TYPES:
-        form = await request.form()
+        form = await request.form(max_part_size=MAX_FIELD_BYTES)
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 # A script sent as a file upload (curl -F sql=@script.byzer) reads as its text.

@@ -201,5 +201,5 @@ class LogoutResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "ready", "starting", "failed"]
+    status: Literal["ok", "ready", "starting", "restarting", "failed"]
     message: str | None = None

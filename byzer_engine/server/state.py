@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sys
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ class ServerState:
         self.control = ThreadPoolExecutor(settings.control_threads, thread_name_prefix="byzer-control")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._restarting = threading.Event()
 
     # -- the engine ---------------------------------------------------------------------------
     def start_engine(self) -> None:
@@ -69,13 +72,46 @@ class ServerState:
 
         threading.Thread(target=build, name="byzer-engine-start", daemon=True).start()
 
-    def readiness(self) -> tuple[Literal["starting", "failed", "ready"], str | None]:
+    def readiness(self) -> tuple[Literal["starting", "restarting", "failed", "ready"], str | None]:
         if not self._engine_future.done():
             return "starting", "the engine is starting"
         exc = self._engine_future.exception()
         if exc is not None:
             return "failed", f"the engine failed to start: {type(exc).__name__}: {exc}"
+        if not self._engine_future.result().driver_alive() or self._restarting.is_set():
+            self._restart_driver()
+            return "restarting", "the Spark driver stopped; the engine is starting a new one"
         return "ready", None
+
+    def _restart_driver(self) -> None:
+        """Starts a new Spark driver in the background (once at a time) after the old one died."""
+        if self._closed or self._restarting.is_set():
+            return
+        self._restarting.set()
+        engine = self._engine_future.result()
+
+        def restart() -> None:
+            try:
+                log.error("the Spark driver stopped; starting a new one")
+                engine.restart_driver_if_dead()
+            except Exception as exc:  # reported again by the next readiness probe
+                log.error("the Spark driver could not be restarted", exc_info=exc)
+            finally:
+                self._restarting.clear()
+
+        threading.Thread(target=restart, name="byzer-driver-restart", daemon=True).start()
+
+    def watch_driver(self, interval_s: float = 1.0) -> None:
+        """Polls the driver so that a dead one is replaced even when nobody asks for readiness."""
+
+        def watch() -> None:
+            while not self._closed:
+                time.sleep(interval_s)
+                future = self._engine_future
+                if future.done() and future.exception() is None and not future.result().driver_alive():
+                    self._restart_driver()
+
+        threading.Thread(target=watch, name="byzer-driver-watch", daemon=True).start()
 
     async def engine(self) -> Engine:
         try:
@@ -111,3 +147,9 @@ class ServerState:
         if self._owns_engine and self._engine_future.done() and self._engine_future.exception() is None:
             with contextlib.suppress(Exception):
                 self._engine_future.result().close()
+        if self._owns_engine and "ray" in sys.modules:
+            # An embedded Ray started by this process goes with it (raylet, GCS, workers).
+            from byzer_engine.llm.ray_runtime import shutdown_ray
+
+            with contextlib.suppress(Exception):
+                shutdown_ray()

@@ -1,5 +1,6 @@
 """The security tests run against the same real ``byzer serve`` process as the server tests: a uvicorn
-on a loopback port with its defaults (no ``--allow-shell``, ``--allow-code`` or ``--allow-any-path``).
+on a loopback port with its defaults (no ``--allow-shell``, ``--allow-code`` or ``--allow-any-path``);
+the tests that need a differently configured server start their own (``sec_server_fixtures.py``).
 
 The fixtures are the server tests' own (``tests/server/conftest.py``), loaded by file path because
 the test folders are not packages.
@@ -38,3 +39,7 @@ def alive(http: httpx.Client) -> None:
     yield
     assert http.get("/health/readiness").status_code == 200
     assert run(http, "select 1 as a as t;", owner="bystander").json() == [{"a": 1}]
+
+# The owner-isolation, JVM-survival and bounds tests start servers of their own (per-owner tokens,
+# isolated owners): see sec_server_fixtures.py.
+from sec_server_fixtures import admin, alice, bob, sec_server  # noqa: E402, F401

@@ -79,6 +79,8 @@ def server(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYZER_")}
     env["PYTHONUNBUFFERED"] = "1"
+    # The callback receivers of these tests listen on loopback, which a server refuses by default.
+    env["BYZER_ALLOW_PRIVATE_CALLBACKS"] = "true"
     if _needs_ray(request.session):
         from byzer_engine.runtime.ray_connect import ensure_ray
 

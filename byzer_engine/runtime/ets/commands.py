@@ -22,7 +22,10 @@ class Kill(ET):
         target = path.strip()
         if not target:
             raise ByzerError("!kill needs a job name or group id")
-        killed = bool(ctx.engine.kill(job_name=target)) or bool(ctx.engine.kill(group_id=target))
+        owners = ctx.engine.owners_visible_to(ctx.owner)
+        killed = bool(ctx.engine.kill(job_name=target, owners=owners)) or bool(
+            ctx.engine.kill(group_id=target, owners=owners)
+        )
         return ctx.spark.createDataFrame([(target, killed)], "job string, killed boolean")
 
 

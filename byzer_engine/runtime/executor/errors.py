@@ -14,6 +14,7 @@ from byzer_engine.lang.errors import (
     Position,
 )
 from byzer_engine.lang.statements import Statement
+from byzer_engine.runtime.executor.spark_positions import spark_position
 from byzer_engine.runtime.jobs import RunningJob
 
 
@@ -93,4 +94,6 @@ def as_byzer_error(
             return ByzerRuntimeError(f"{statement_label(statement)} failed: {exc.message}", position, raw)
         exc.position = position
         return exc
+    if statement.span.file == file:
+        position = spark_position(exc, statement, lines) or position
     return ByzerRuntimeError(f"{statement_label(statement)} failed: {clean_message(exc)}", position, raw)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.runtime.sources.atomic import HadoopFiles, has_jvm, write_atomically, write_files
 from byzer_engine.runtime.sources.base import DataSource, SourceContext
+from byzer_engine.runtime.sources.path_locks import note_reads
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, DataFrameReader
@@ -35,7 +36,7 @@ class SparkFileSource(DataSource):
     spark_format: ClassVar[str] = ""
 
     def load(self, ctx: SourceContext, path: str, options: dict[str, str]) -> DataFrame:
-        return reader_for(ctx, options, self.spark_format).load(split_paths(path))
+        return reader_for(ctx, options, self.spark_format).load(note_reads(split_paths(path)))
 
     def save(
         self,
@@ -78,7 +79,7 @@ def _lines_between(ctx: SourceContext, paths: list[str], first: int, last: int) 
     """The lines of each file without its first ``first`` and last ``last`` lines, as one column."""
     from pyspark.sql import functions as F
 
-    files = ctx.spark.read.text(paths, wholetext=True)
+    files = ctx.spark.read.text(note_reads(paths), wholetext=True)
     # A final newline ends the last line; it does not start an empty one.
     lines = files.select(F.split(F.regexp_replace("value", "\r?\n$", ""), "\r?\n").alias("lines"))
     numbered = lines.select(F.size("lines").alias("n"), F.posexplode("lines").alias("pos", "line"))

@@ -119,17 +119,37 @@ def _providers() -> list[tuple[str, Any]]:
 
 
 def jobs(ctx: SourceContext) -> DataFrame:
-    rows: list[dict[str, Any]] = [
-        {"source": "engine", **job.to_dict()} for job in _engine(ctx).running_jobs()
-    ]
+    rows: list[dict[str, Any]] = [{"source": "engine", **job.to_dict()} for job in _visible_jobs(ctx)]
+    if _engine(ctx).owners_visible_to(ctx.owner) is not None:
+        return rows_table(ctx.spark, rows, _JOB_COLUMNS)
     for name, provider in _providers():
         rows.extend({"source": name, **row} for row in provider.list_jobs())
-    columns = ["source", "owner", "jobName", "jobType", "content", "groupId", "progress", "startTime"]
-    return rows_table(ctx.spark, rows, [*columns, "timeout", "status"])
+    return rows_table(ctx.spark, rows, _JOB_COLUMNS)
+
+
+_JOB_COLUMNS = [
+    "source",
+    "owner",
+    "jobName",
+    "jobType",
+    "content",
+    "groupId",
+    "progress",
+    "startTime",
+    "timeout",
+    "status",
+]
+
+
+def _visible_jobs(ctx: SourceContext) -> list[Any]:
+    """The jobs this script's owner may see: its own when owners are isolated, else all."""
+    engine = _engine(ctx)
+    jobs: list[Any] = engine.running_jobs(engine.owners_visible_to(ctx.owner))
+    return jobs
 
 
 def job_detail(ctx: SourceContext, name: str) -> DataFrame:
-    for job in _engine(ctx).running_jobs():
+    for job in _visible_jobs(ctx):
         if name in (job.job_name, job.group_id):
             return rows_table(ctx.spark, [{"source": "engine", **job.to_dict()}])
     for _provider_name, provider in _providers():
@@ -156,7 +176,7 @@ def functions(ctx: SourceContext) -> DataFrame:
 
 
 def progress(ctx: SourceContext, name: str) -> DataFrame:
-    for job in _engine(ctx).running_jobs():
+    for job in _visible_jobs(ctx):
         if name in (job.job_name, job.group_id):
             return rows_table(
                 ctx.spark, [{"jobName": job.job_name, "groupId": job.group_id, "progress": job.progress}]

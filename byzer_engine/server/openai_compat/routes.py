@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from byzer_engine.lang.errors import ByzerError
-from byzer_engine.server.auth import check_token
+from byzer_engine.server.auth import principal_for
 from byzer_engine.server.errors import Unauthorized, clean_message
 from byzer_engine.server.openai_compat import mapping
 from byzer_engine.server.openai_compat.models import DeployedModels
@@ -62,11 +62,13 @@ def bad_request(message: str, param: str | None = None) -> OpenAIError:
 
 
 async def require_openai_token(request: Request) -> None:
-    expected: str | None = request.app.state.byzer.config.token
+    config = request.app.state.byzer.config
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     try:
-        check_token(expected, value.strip() if scheme.lower() == "bearer" and value.strip() else None)
+        # Any valid token (admin or per-owner) may call the deployed models.
+        presented = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+        principal_for(config.token, config.tokens, presented)
     except Unauthorized as exc:
         raise OpenAIError(401, exc.message, "authentication_error", code="missing_api_key") from None
     except ByzerError as exc:

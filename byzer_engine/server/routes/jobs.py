@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from byzer_engine.server.auth import require_token
+from byzer_engine.server.auth import principal_of, require_token
 from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_error
 from byzer_engine.server.jobinfo import job_json
 from byzer_engine.server.params import openapi_body, parse, read_params
@@ -32,8 +32,9 @@ router = APIRouter(dependencies=[Depends(require_token)], tags=["jobs"])
 async def running_jobs(request: Request) -> SafeJSONResponse:
     state: ServerState = request.app.state.byzer
     engine = await state.engine()
+    principal = principal_of(request)
     try:
-        jobs = await state.run_control(engine.running_jobs)
+        jobs = await state.run_control(engine.running_jobs, owners=principal.owners)
     except Exception as exc:
         raise as_byzer_error(exc) from None
     body: dict[str, Any] = {}
@@ -56,9 +57,14 @@ async def kill_job(request: Request) -> SafeJSONResponse:
     if not req.group_id and not req.job_name:
         raise BadRequest("give groupId or jobName")
     engine = await state.engine()
+    principal = principal_of(request)
     try:
+        # Another owner's job is not found, exactly like a job that does not exist.
         killed = await state.run_control(
-            engine.kill, job_name=req.job_name or None, group_id=req.group_id or None
+            engine.kill,
+            job_name=req.job_name or None,
+            group_id=req.group_id or None,
+            owners=principal.owners,
         )
     except Exception as exc:
         raise as_byzer_error(exc) from None
@@ -76,6 +82,7 @@ async def kill_job(request: Request) -> SafeJSONResponse:
 async def logout(request: Request) -> SafeJSONResponse:
     state: ServerState = request.app.state.byzer
     req = parse(LogoutRequest, await read_params(request))
+    principal_of(request).require_owner(req.owner)
     engine = await state.engine()
     try:
         closed = await state.run_control(engine.logout, req.owner)

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from byzer_engine.server.auth import require_token
+from byzer_engine.server.auth import principal_of, require_token
 from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_error
 from byzer_engine.server.params import openapi_body, parse, read_params
 from byzer_engine.server.protocol import PredictRequest
@@ -70,6 +70,7 @@ async def predict(request: Request) -> SafeJSONResponse:
     if params.get("dataType") == "vector":
         raise BadRequest("dataType=vector is not supported: use string or row")
     req = parse(PredictRequest, params)
+    principal_of(request).require_owner(req.owner)
     lines = predict_rows(req.data_type, req.data)
     script = predict_script(req.sql)
     if not lines:

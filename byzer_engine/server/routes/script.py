@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
 
 from byzer_engine.runtime import Result
-from byzer_engine.server.auth import require_token
+from byzer_engine.server.auth import principal_of, require_token
+from byzer_engine.server.callback_targets import check_callback_url_async
 from byzer_engine.server.callbacks import deliver
 from byzer_engine.server.errors import BadRequest, SafeJSONResponse, as_byzer_error, error_body, json_text
 from byzer_engine.server.jobinfo import job_json, now_ms, requested_job_json
@@ -55,11 +58,12 @@ def result_body(result: Result | None, request: RunScriptRequest) -> Any:
     openapi_extra=openapi_body(RunScriptRequest),
     responses={200: {"description": "the rows, or {schema, data}, or {jobName} for async"}, **_ERRORS},
 )
-async def run_script(request: Request) -> SafeJSONResponse:
+async def run_script(request: Request) -> Response:
     state: ServerState = request.app.state.byzer
     req = parse(RunScriptRequest, await read_params(request))
     if req.run_async and not req.callback:
         raise BadRequest("when async is set true, a callback url is required")
+    principal_of(request).require_owner(req.owner)
     engine = await state.engine()
 
     if req.execute_mode == "analyze":
@@ -78,7 +82,8 @@ async def run_script(request: Request) -> SafeJSONResponse:
         job_name=job_name,
         job_type=req.job_type,
         timeout_s=req.timeout_s,
-        output_size=req.output_size,
+        # The server's cap wins over a larger outputSize.
+        output_size=min(req.output_size, state.config.max_output_size),
         fetch_type=req.fetch_type,
         default_path_prefix=req.default_path_prefix or None,
         session_per_request=req.session_per_request,
@@ -86,15 +91,54 @@ async def run_script(request: Request) -> SafeJSONResponse:
     )
     if req.run_async:
         assert req.callback is not None
+        await check_callback_url_async(req.callback, state.config.allow_private_callbacks)
         state.spawn(_run_and_call_back(state, call, req, job_name))
         accepted = AsyncAccepted(jobName=job_name, owner=req.owner, callback=req.callback)
         return SafeJSONResponse(accepted.model_dump(by_alias=True))
 
     try:
-        result = await state.run(call)
+        result = await _run_watching(state, request, call, job_name, req.owner)
     except Exception as exc:
         raise as_byzer_error(exc) from None
-    return SafeJSONResponse(result_body(result, req))
+    return rows_response(result_body(result, req))
+
+
+# Results of more rows than this are sent as a stream of JSON chunks, not one encoded body.
+STREAM_ROWS = 2000
+_DISCONNECT_POLL_S = 0.5
+
+
+def rows_response(body: Any) -> Response:
+    rows = body if isinstance(body, list) else None
+    if rows is None or len(rows) <= STREAM_ROWS:
+        return SafeJSONResponse(body)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for start in range(0, len(rows), STREAM_ROWS):
+            part = json_text(rows[start : start + STREAM_ROWS])[1:-1]
+            yield (("," if start else "") + part).encode("utf-8")
+        yield b"]"
+
+    return StreamingResponse(chunks(), media_type="application/json")
+
+
+async def _run_watching(
+    state: ServerState, request: Request, call: Callable[[], Result], job_name: str, owner: str
+) -> Result:
+    """Runs the script; when the client goes away first (and the server says so), kills its job."""
+    task = asyncio.ensure_future(state.run(call))
+    if not state.config.cancel_on_disconnect:
+        return await task
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=_DISCONNECT_POLL_S)
+        if done:
+            return task.result()
+        if await request.is_disconnected():
+            engine = await state.engine()
+            log.info("client of job %s went away: cancelling it", job_name)
+            await state.run_control(engine.kill, job_name=job_name, owners=[owner])
+            return await task
 
 
 async def _run_and_call_back(
@@ -124,4 +168,5 @@ async def _run_and_call_back(
         max_retries=req.max_retries,
         backoff_s=state.settings.callback_backoff_s,
         timeout_s=state.settings.callback_timeout_s,
+        allow_private=state.config.allow_private_callbacks,
     )
