@@ -20,7 +20,7 @@ from byzer_engine.runtime.sources.registry import SourceRegistry
 from byzer_engine.runtime.spark_session import start_spark
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 FETCH_TYPES = ("collect", "take")
 # The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
@@ -172,8 +172,13 @@ class Engine:
         session_per_request: bool = False,
         skip_include: bool = False,
         on_message: Callable[[str], None] | None = None,
+        on_table: Callable[[DataFrame], None] | None = None,
     ) -> Result:
-        """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses."""
+        """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses.
+
+        With ``on_table``, the last table is not collected: ``on_table`` gets its DataFrame while the
+        job still runs (so a kill or a timeout stops what it does with it) and ``Result.rows`` is empty.
+        """
         from byzer_engine.runtime.executor.runner import ScriptRunner
 
         if fetch_type not in FETCH_TYPES:
@@ -202,7 +207,10 @@ class Engine:
                 schema = dict(EMPTY_SCHEMA)
                 if produced is not None:
                     try:
-                        rows = collect_rows(produced.df, output_size)
+                        if on_table is not None:
+                            on_table(produced.df)
+                        else:
+                            rows = collect_rows(produced.df, output_size)
                         schema = schema_of(produced.df)
                     except Exception as exc:
                         assert runner.result_statement is not None
