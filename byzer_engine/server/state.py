@@ -77,6 +77,10 @@ class ServerState:
             return "failed", f"the engine failed to start: {type(exc).__name__}: {exc}"
         return "ready", None
 
+    def engine_when_ready(self) -> Engine:
+        """Blocks until the engine is up: for listeners beside the app (the MySQL one) on the same Engine."""
+        return self._engine_future.result()
+
     async def engine(self) -> Engine:
         try:
             return await asyncio.wrap_future(self._engine_future)

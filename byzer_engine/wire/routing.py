@@ -98,7 +98,7 @@ def _reads_info_schema(query: exp.Expression) -> bool:
     return bool(dbs) and all(db in _INFO_SCHEMAS for db in dbs)
 
 
-def _is_info_function(node: exp.Expression) -> bool:
+def _is_info_function(node: Any) -> bool:
     if isinstance(node, exp.Anonymous):
         return node.name.upper() in _INFO_FUNCTIONS
     return isinstance(node, exp.Func) and node.sql_name().upper() in _INFO_FUNCTIONS
