@@ -111,6 +111,13 @@ def serve(
         str | None,
         typer.Option("--tokens-file", help='Per-owner tokens: a TOML file of "TOKEN" = ["owner", ...].'),
     ] = None,
+    mysql_port: Annotated[
+        int | None,
+        typer.Option("--mysql-port", help="Also speak the MySQL protocol on this port (3307 is usual)."),
+    ] = None,
+    mysql_max_rows: Annotated[
+        int | None, typer.Option("--mysql-max-rows", help="Rows a MySQL result may have at most.")
+    ] = None,
 ) -> None:
     """Serve Byzer's HTTP API (POST /run/script ...) and OpenAI-compatible routes (/v1/...)."""
     import uvicorn
@@ -139,4 +146,16 @@ def serve(
         )
     application = create_app(engine_config, settings=ServerSettings(worker_threads=threads))
     typer.echo(f"byzer serve: http://{host}:{port}  (API docs: /docs; data root: {engine_config.data_root})")
-    uvicorn.run(application, host=host, port=port, log_level=log_level.lower())
+    listener = None
+    if mysql_port is not None:
+        from byzer_engine.wire import WireListener, WireSettings
+
+        wire = WireSettings(host=host, port=mysql_port, max_rows=mysql_max_rows)
+        listener = WireListener(engine_config, application.state.byzer.engine_when_ready, wire)
+        listener.start()
+        typer.echo(f"byzer serve: mysql://{host}:{listener.port}  (user: the owner; password: the token)")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=log_level.lower())
+    finally:
+        if listener is not None:
+            listener.stop()

@@ -25,7 +25,7 @@ from byzer_engine.runtime.spark_session import start_spark
 from byzer_engine.runtime.sql_guard import SqlGuard
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from byzer_engine.lang.statements import Statement
 
@@ -229,11 +229,16 @@ class Engine:
         skip_include: bool = False,
         on_message: Callable[[str], None] | None = None,
         statements: Sequence[Statement] | None = None,
+        on_table: Callable[[DataFrame], None] | None = None,
     ) -> Result:
         """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses.
 
         ``statements``: the script already parsed by the caller (``lang.parse_script`` of ``text``, as
-        ``byzer run`` does before the JVM starts), so it is not parsed twice."""
+        ``byzer run`` does before the JVM starts), so it is not parsed twice.
+
+        With ``on_table``, the last table is not collected: ``on_table`` gets its DataFrame while the
+        job still runs (so a kill or a timeout stops what it does with it) and ``Result.rows`` is empty.
+        """
         if fetch_type not in FETCH_TYPES:
             raise ByzerError(f"fetchType must be one of {', '.join(FETCH_TYPES)}, not {fetch_type!r}")
         spark_before = self._spark
@@ -253,6 +258,7 @@ class Engine:
                 skip_include=skip_include,
                 on_message=on_message,
                 statements=statements,
+                on_table=on_table,
             )
         except Exception as exc:
             dead = self._spark if self._spark is not None else spark_before
@@ -283,6 +289,7 @@ class Engine:
         skip_include: bool,
         on_message: Callable[[str], None] | None,
         statements: Sequence[Statement] | None,
+        on_table: Callable[[DataFrame], None] | None,
     ) -> Result:
         from byzer_engine.runtime.executor.runner import ScriptRunner
 
@@ -326,7 +333,10 @@ class Engine:
                 schema = dict(EMPTY_SCHEMA)
                 if produced is not None:
                     try:
-                        rows = collect_rows(produced.df, output_size)
+                        if on_table is not None:
+                            on_table(produced.df)
+                        else:
+                            rows = collect_rows(produced.df, output_size)
                         schema = schema_of(produced.df)
                     except Exception as exc:
                         assert runner.result_statement is not None
