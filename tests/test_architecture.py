@@ -23,8 +23,13 @@ PACKAGE = ROOT / "byzer_engine"
 # them (they load nothing else, so Ray and Spark workers may import them too).
 SHARED = ("byzer_engine", "byzer_engine.booleans", "byzer_engine.errors", "byzer_engine.plugins")
 
-# Plugin contracts of the runtime that plugin packages (llm, python) may implement.
-CONTRACTS = ("byzer_engine.runtime.ets.base", "byzer_engine.runtime.sources.base")
+# Plugin contracts of the runtime that plugin packages (llm, python) may implement, and the engine's
+# one Ray connection (from EngineConfig's address) that both use.
+CONTRACTS = (
+    "byzer_engine.runtime.ets.base",
+    "byzer_engine.runtime.sources.base",
+    "byzer_engine.runtime.ray_connect",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ TABLE: tuple[Row, ...] = (
         "byzer_engine.runtime",
         ("byzer_engine.lang", "byzer_engine.policy"),
         ("ray", "torch", "transformers", "peft", "vllm", "fastapi", "uvicorn", "mysql_mimic"),
+        (("ray", ("byzer_engine.runtime.ray_connect",)),),
     ),
     Row(
         "byzer_engine.llm",
