@@ -31,8 +31,8 @@ class Split(BuiltinMacro):
 
     def expand(self, macro: Macro) -> list[Statement]:
         args = macro_args(macro)
-        words = [a.lower() for a in args[1::2]]
-        if len(args) != 7 or words != ["by", "with", "named"]:
+        # As in Byzer, arguments 0, 2, 4 and 6 count; the words between them are for the reader.
+        if len(args) != 7:
             raise macro_error(macro, f"'!split' is written: {self.usage}")
         options = {"labelCol": args[2], "sampleRate": args[4]}
         return [run_et(macro, "RateSampler", table=args[0], options=options, output=args[6])]

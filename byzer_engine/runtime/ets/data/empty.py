@@ -18,6 +18,7 @@ FILE_PREFIX = "file:"
 
 class EmptyTable(ET):
     name = "EmptyTable"
+    alg_type = "undefined"
     doc = "A table with no rows and no columns (what !emptyTable makes)."
     params = ()
     example = "!emptyTable;\nrun command as EmptyTable.`` as nothing;"
@@ -30,6 +31,7 @@ class EmptyTable(ET):
 
 class EmptyTableWithSchema(ET):
     name = "EmptyTableWithSchema"
+    alg_type = "undefined"
     doc = (
         "A table with no rows and the columns of `schema`: st(field(name,type),...), Spark's JSON schema, "
         "a DDL string (`a string, b int`), or file:PATH naming a file that holds one of those."

@@ -37,6 +37,7 @@ def consecutive_ids(df: DataFrame, start: int) -> Column:
 
 class UniqueIdentifier(ET):
     name = "UniqueIdentifier"
+    alg_type = "undefined"
     doc = (
         "Numbers the rows: consecutive long ids from startIndex, in row order, in a new first column "
         "(source=new) or in place of an existing one (source=replace)."
@@ -93,6 +94,7 @@ class UniqueIdentifier(ET):
 
 class AutoIncrementKeyExt(ET):
     name = "AutoIncrementKeyExt"
+    alg_type = "undefined"
     doc = (
         "Appends an `id` column of unique longs (increasing, not consecutive: they jump between partitions)."
     )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 class JsonExpandExt(ET):
     name = "JsonExpandExt"
+    alg_type = "feature engineer"
     doc = (
         "Expands a JSON string column into one string column per top-level key (sorted by name), "
         'after the other columns; with structColumn="true" the column becomes the parsed struct.'

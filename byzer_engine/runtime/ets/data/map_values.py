@@ -79,17 +79,15 @@ class MapValues(ET):
             raise ByzerError(
                 f"MapValues: no dictionary saved at {path} (train MapValues there first)"
             ) from None
-        key, value = meta["inputCol"], meta["outputCol"]
+        value = meta["outputCol"]
         value_type = data.schema[value].dataType
         mapping: dict[str | None, Any] = {row[0]: row[1] for row in data.collect()}
         fallback = mapping.get(meta["mapMissingTo"])
 
-        def lookup(text: str | None) -> Any:
-            return mapping.get(text, fallback)
-
-        def lookup_all(texts: list[str | None] | None) -> list[Any] | None:
-            return None if texts is None else [mapping.get(t, fallback) for t in texts]
-
-        ctx.spark.udf.register(function, lookup, value_type)
-        ctx.spark.udf.register(f"{function}_array", lookup_all, ArrayType(value_type))
-        del key
+        # Lambdas: pyspark reads the type hints of a named function as a pandas UDF's.
+        ctx.spark.udf.register(function, lambda text: mapping.get(text, fallback), value_type)
+        ctx.spark.udf.register(
+            f"{function}_array",
+            lambda texts: None if texts is None else [mapping.get(t, fallback) for t in texts],
+            ArrayType(value_type),
+        )

@@ -23,6 +23,7 @@ def _partition_num(et: ET, options: dict[str, str]) -> int:
 
 class TableRepartition(ET):
     name = "TableRepartition"
+    alg_type = "undefined"
     doc = (
         "Repartitions a table: partitionNum partitions, by hash (optionally of partitionCols) or by range "
         'of partitionCols; shuffle="false" only merges partitions (coalesce).'
@@ -62,6 +63,7 @@ class TableRepartition(ET):
 
 class RepartitionExt(ET):
     name = "RepartitionExt"
+    alg_type = "undefined"
     doc = "Repartitions a table into partitionNum partitions (a hash shuffle)."
     params = (ETParam("partitionNum", "the number of partitions", required=True),)
     example = 'select id from range(100) as t;\nrun t as RepartitionExt.`` where partitionNum="2" as t2;'

@@ -49,6 +49,7 @@ def _col(name: str) -> Column:
 
 class DataTranspose(ET):
     name = "DataTranspose"
+    alg_type = "undefined"
     doc = (
         "Transposes a table. pivot: each distinct value of inputCol (sorted) becomes a column holding "
         "the sum of aggCol per indexCols row; unpivot: each of unPivotCols becomes a row (mergedCol = "
@@ -103,6 +104,7 @@ class DataTranspose(ET):
 
 class Pivot(ET):
     name = "Pivot"
+    alg_type = "undefined"
     doc = (
         "A pivot table: rows grouped by columnLeft, one column per value of columnHeader (or only "
         "columnHeaderFields), each cell the aggregates of sunFunc; columnSum names them <columnSum>_<fn>."

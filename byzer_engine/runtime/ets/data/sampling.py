@@ -28,6 +28,7 @@ def sample_rates(text: str) -> tuple[float, float]:
 
 class RateSampler(ET):
     name = "RateSampler"
+    alg_type = "feature engineer"
     doc = (
         "Splits a table in two by rate, label by label: adds __split__ (0 = the first rate's part, 1 = "
         "the second's). isSplitWithSubLabel=\"true\" splits each label's rows exactly, else row by row at random."

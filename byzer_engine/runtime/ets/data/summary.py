@@ -181,6 +181,7 @@ def formatted(metric: str, value: Any, round_at: int) -> str:
 
 class DataSummary(ET):
     name = "DataSummary"
+    alg_type = "undefined"
     doc = (
         "Statistics of every column of a table, one row per column (columnName, ordinalPosition, then the "
         "metrics): quartiles, mean, min/max, lengths, null/blank/unique ratios, mode ..., all as text."

@@ -17,6 +17,7 @@ ACTIONS = ("extractTables",)
 
 class SyntaxAnalyzeExt(ET):
     name = "SyntaxAnalyzeExt"
+    alg_type = "undefined"
     doc = "Analyses a SQL query without running it: action extractTables lists the tables it reads."
     params = (
         ETParam("action", "what to analyse", default="extractTables", values=ACTIONS),

@@ -95,6 +95,7 @@ def segment(
 
 class TokenAnalysis(ET):
     name = "TokenAnalysis"
+    alg_type = "undefined"
     doc = (
         "Segments the Chinese text of inputCol into words (jieba) and saves (keywords array<string>, idCol) "
         "as parquet at PATH; words of dic.paths and wordsArray are kept whole."
@@ -144,10 +145,8 @@ class TokenAnalysis(ET):
             "only_dictionary": self.only_dictionary,
         }
 
-        def tokens(text: str | None) -> list[str] | None:
-            return segment(text, words, **settings)  # type: ignore[arg-type]
-
-        cut = F.udf(tokens, ArrayType(StringType()))
+        # A lambda: pyspark reads the type hints of a named function as a pandas UDF's.
+        cut = F.udf(lambda text: segment(text, words, **settings), ArrayType(StringType()))  # type: ignore[arg-type]
         result = df.select(cut(F.col(f"`{text_col}`").cast("string")).alias("keywords"), F.col(f"`{id_col}`"))
         result.write.mode("overwrite").parquet(ctx.resolve_path(path))
         return empty_result(ctx.spark)
@@ -155,6 +154,7 @@ class TokenAnalysis(ET):
 
 class TokenExtract(TokenAnalysis):
     name = "TokenExtract"
+    alg_type = "undefined"
     doc = (
         "Like TokenAnalysis, but keeps only the words of the dictionaries (dic.paths, wordsArray): saves "
         "(keywords array<string>, idCol) as parquet at PATH."

@@ -109,6 +109,7 @@ def _typed_mark(mark: str | None, data_type: Any) -> Any:
 
 class TreeBuildExt(ET):
     name = "TreeBuildExt"
+    alg_type = "feature engineer"
     doc = (
         "Builds trees from (id, parent id) rows. treePerRow: a row per root with its nested children "
         "and level (depth); nodeTreePerRow: a row per node with id (string), level (subtree depth, a "
