@@ -108,7 +108,7 @@ class Policy:
             self.check_conf(key)
         rewrites: dict[str, str] = {}
         for url in facts.jdbc_urls:
-            checked = self.jdbc_url(url, resolve)
+            checked = self.jdbc_options({"url": url}, resolve)["url"]
             if checked != url:
                 rewrites[url] = checked
         for item in facts.paths:
@@ -153,6 +153,24 @@ class Policy:
                 out[key] = ",".join(self.resolve_in(site, p, resolve) for p in _split_path_list(value))
             else:
                 out[key] = self.resolve_in(site, value, resolve)
+        return out
+
+    def jdbc_options(self, options: Mapping[str, str], resolve: Callable[[str], str]) -> dict[str, str]:
+        """JDBC options with the URL checked (``jdbc_url``). Databases embedded in the server's
+        process run their SQL there: H2, Derby, HSQLDB and DuckDB can call Java or read any file from
+        SQL, so they need ``allow_code``; so do statements run on connect (``sessionInitStatement``,
+        ``prepareQuery``) against any embedded database (SQLite's ``ATTACH`` opens any file)."""
+        out = dict(options)
+        url = out.get("url", "")
+        out["url"] = self.jdbc_url(url, resolve)
+        engine = _embedded_database(url)
+        if engine is None:
+            return out
+        if engine != "sqlite":
+            self.require(SQL_CODE, f"an embedded {engine} database (its SQL runs in the server's process)")
+        for key in out:
+            if key.lower() in ("sessioninitstatement", "preparequery"):
+                self.require(SQL_CODE, f"the JDBC option {key} on an embedded database")
         return out
 
     def jdbc_url(self, url: str, resolve: Callable[[str], str]) -> str:
@@ -278,6 +296,25 @@ _FILE_JDBC_URLS = tuple(
     )
 )
 _IN_MEMORY_DATABASES = frozenset({":memory:", "memory"})
+# Embedded databases: URL prefix (lower case) -> name, unless the URL names a server.
+_EMBEDDED = {
+    "jdbc:sqlite:": "sqlite",
+    "jdbc:duckdb:": "duckdb",
+    "jdbc:h2:": "h2",
+    "jdbc:derby:": "derby",
+    "jdbc:hsqldb:": "hsqldb",
+}
+_REMOTE = re.compile(r"^jdbc:(?:h2:(?:tcp|ssl):|derby://|hsqldb:(?:hsqls?|https?)://)", re.I)
+
+
+def _embedded_database(url: str) -> str | None:
+    lowered = url.lower()
+    if _REMOTE.match(lowered):
+        return None
+    for prefix, name in _EMBEDDED.items():
+        if lowered.startswith(prefix):
+            return name
+    return None
 
 
 __all__ = [

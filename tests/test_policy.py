@@ -156,3 +156,17 @@ def test_rewrites_touch_only_paths() -> None:
     )
     assert missing == []
     assert rewrite_paths("add file x", {"x": "/h/x"}) == ("add file x", ["x"])
+
+
+def test_embedded_databases_that_run_code_need_allow_code(tmp_path: Path) -> None:
+    resolve = PathResolver(str(tmp_path), allow_any_path=False).resolve
+    for url in ("jdbc:h2:mem:x", "jdbc:derby:memory:d", "jdbc:hsqldb:mem:h", "jdbc:duckdb:"):
+        with pytest.raises(ByzerAuthError, match="embedded"):
+            SERVER.jdbc_options({"url": url}, resolve)
+    with pytest.raises(ByzerAuthError, match="sessionInitStatement"):
+        SERVER.jdbc_options(
+            {"url": "jdbc:sqlite:a.db", "sessionInitStatement": "ATTACH '/etc/x' AS x"}, resolve
+        )
+    assert SERVER.jdbc_options({"url": "jdbc:sqlite:a.db"}, resolve)["url"] == f"jdbc:sqlite:{tmp_path}/a.db"
+    assert SERVER.jdbc_options({"url": "jdbc:h2:tcp://db/x"}, resolve)["url"] == "jdbc:h2:tcp://db/x"
+    assert CLI.jdbc_options({"url": "jdbc:h2:mem:x", "sessionInitStatement": "select 1"}, resolve)

@@ -230,7 +230,10 @@ def _read_jvm_node(node: Any, paths: list[SqlPath], confs: list[str], urls: list
     elif name == "InsertIntoDir":
         uri = node.storage().locationUri()
         if uri.isDefined():
-            paths.append(SqlPath("INSERT OVERWRITE DIRECTORY", str(uri.get().toString())))
+            # LOCAL directories come qualified (``file:/abs``): the file system path is what counts.
+            location = uri.get()
+            text = location.getPath() if str(location.getScheme()) == "file" else location.toString()
+            paths.append(SqlPath("INSERT OVERWRITE DIRECTORY", str(text)))
     elif name == "CreateTempViewUsing":
         for key, value in _scala_map(node.options()).items():
             _add_option(key, value, paths, urls)

@@ -19,7 +19,7 @@ from security_checks import assert_refused, run
         "select * from parquet.`../victim/data` as t;",
         "select * from (select * from json.`/etc`) as t;",
         "select 1 as a as t;\nselect * from t where exists (select * from text.`/etc/hostname`) as u;",
-        "select * from org.apache.spark.sql.execution.datasources.text.TextFileFormat.`/etc/passwd` as t;",
+        "select * from `org.apache.spark.sql.execution.datasources.text.TextFileFormat`.`/etc/passwd` as t;",
         "create table escaped_1 using parquet location '/tmp/byzer-escaped-1' as select 1 as a;",
         "create table escaped_2 using parquet options (path '/tmp/byzer-escaped-2') as select 1 as a;",
         "create temporary view passwd using text options (path '/etc/passwd');",

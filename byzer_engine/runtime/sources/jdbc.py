@@ -69,7 +69,7 @@ def jdbc_options(ctx: SourceContext, path: str, options: dict[str, str]) -> dict
     url = merged.get("url")
     if not url:
         raise ByzerError(f"jdbc: no url for '{path}' (give url=... or connect jdbc ... as ALIAS first)")
-    url = merged["url"] = Policy.from_config(ctx.config).jdbc_url(url, ctx.resolve_path)
+    merged = Policy.from_config(ctx.config).jdbc_options(merged, ctx.resolve_path)
     if "driver" not in merged:
         driver = infer_driver(url)
         if driver:
