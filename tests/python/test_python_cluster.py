@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec is not None and _spec.loader is not None
 helpers: Any = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = helpers  # dataclasses look their module up there
 _spec.loader.exec_module(helpers)
 
 SCRIPT = """select id as a from range(0, 20000, 1, 2) as numbers;
