@@ -1,7 +1,7 @@
 """The same Byzer-python script on a Spark standalone cluster (master + worker on loopback) with an
 external Ray (the test run's, passed as BYZER_RAY_ADDRESS) returns what it returns embedded.
 
-As in ``tests/runtime/test_cluster.py`` (whose helpers this reuses), the cluster run is ``byzer run
+As in ``tests/runtime/test_cluster.py`` (whose functions this reuses), the cluster run is ``byzer run
 FILE --master spark://...`` in a subprocess: this process already holds the embedded SparkContext.
 """
 
@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,12 @@ from byzer_engine.runtime import Engine
 pytestmark = pytest.mark.cluster
 
 _spec = importlib.util.spec_from_file_location(
-    "runtime_cluster_helpers", Path(__file__).resolve().parents[1] / "runtime" / "test_cluster.py"
+    "runtime_cluster_support", Path(__file__).resolve().parents[1] / "runtime" / "test_cluster.py"
 )
 assert _spec is not None and _spec.loader is not None
-helpers: Any = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(helpers)
+cluster_support: Any = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = cluster_support  # dataclasses look their module up there
+_spec.loader.exec_module(cluster_support)
 
 SCRIPT = """select id as a from range(0, 20000, 1, 2) as numbers;
 !python conf "dataMode=data";
@@ -44,13 +46,17 @@ select sum(n) as n, sum(total) as total, count(*) as partitions from sums as out
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Any]:
-    env = helpers.daemon_env(tmp_path)
-    port, ui_port, worker_ui_port = helpers.free_port(), helpers.free_port(), helpers.free_port()
+    env = cluster_support.daemon_env(tmp_path)
+    port, ui_port, worker_ui_port = (
+        cluster_support.free_port(),
+        cluster_support.free_port(),
+        cluster_support.free_port(),
+    )
     master_url = f"spark://127.0.0.1:{port}"
     processes: list[subprocess.Popen[bytes]] = []
     logs = [tmp_path / "master.log", tmp_path / "worker.log"]
     try:
-        helpers.start_daemon(
+        cluster_support.start_daemon(
             [
                 "org.apache.spark.deploy.master.Master",
                 *("--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui_port)),
@@ -59,7 +65,7 @@ def cluster(tmp_path: Path) -> Iterator[Any]:
             logs[0],
             processes,
         )
-        helpers.start_daemon(
+        cluster_support.start_daemon(
             [
                 "org.apache.spark.deploy.worker.Worker",
                 master_url,
@@ -70,12 +76,12 @@ def cluster(tmp_path: Path) -> Iterator[Any]:
             logs[1],
             processes,
         )
-        handle = helpers.Cluster(master_url, f"http://127.0.0.1:{ui_port}", processes, logs)
+        handle = cluster_support.Cluster(master_url, f"http://127.0.0.1:{ui_port}", processes, logs)
         handle.wait_for_worker()
         yield handle
     finally:
         for process in reversed(processes):
-            helpers.stop(process)
+            cluster_support.stop(process)
 
 
 def test_python_script_on_a_standalone_cluster_with_external_ray(
@@ -83,7 +89,7 @@ def test_python_script_on_a_standalone_cluster_with_external_ray(
 ) -> None:
     script = tmp_path / "py.byzer"
     script.write_text(SCRIPT)
-    (tmp_path / "byzer.toml").write_text(helpers.CLUSTER_TOML.replace('"1"', '"2"', 1))
+    (tmp_path / "byzer.toml").write_text(cluster_support.CLUSTER_TOML.replace('"1"', '"2"', 1))
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BYZER_", "SPARK_", "PYSPARK_"))}
@@ -94,7 +100,7 @@ def test_python_script_on_a_standalone_cluster_with_external_ray(
         BYZER_RAY_ADDRESS=ray_address,
     )
     command = [
-        *helpers.byzer_command(),
+        *cluster_support.byzer_command(),
         "run",
         str(script),
         "--master",

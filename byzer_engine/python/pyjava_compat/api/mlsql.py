@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from byzer_engine.python.schema import arrow_schema, chunked, rows_to_table, schema_from_json
-from byzer_engine.python.usercode import CodePlace, UserCodeError
+from byzer_engine.python.usercode import CodePlace
 
 DATA_MODE_MESSAGE = "Please setup dataMode as data instead of model"
 FILE_CHUNK_BYTES = 1024 * 1024
@@ -151,10 +151,8 @@ class PythonContext:
         self._mapped = True
         payload = cloudpickle.dumps(function)
         calls = [_actor(s, self._namespace).apply.remote(payload, kind, self._place) for s in self._servers]
-        try:
-            _get(calls)
-        except UserCodeError:
-            raise
+        # A UserCodeError raised by the function on a server passes through as it is.
+        _get(calls)
         return self.data_servers()
 
     def _output_names(self, runner_name: str) -> list[str]:
