@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from byzer_engine.runtime.functions.python_udf import PythonFunction
 
 if TYPE_CHECKING:
-    from pyspark.ml.linalg import Vector
     from pyspark.sql.types import DataType
+
+# An MLlib vector (DenseVector or SparseVector; their common base declares few of their methods).
+Vector = Any
 
 
 def _vector_type() -> DataType:
