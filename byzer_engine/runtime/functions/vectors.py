@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from byzer_engine.runtime.functions.python_udf import PythonFunction
 
 if TYPE_CHECKING:
-    from pyspark.ml.linalg import Vector
     from pyspark.sql.types import DataType
+
+# An MLlib vector (DenseVector or SparseVector; their common base declares few of their methods).
+Vector = Any
 
 
 def _vector_type() -> DataType:
@@ -172,7 +174,13 @@ class VecConcat(PythonFunction):
                     indices.append(offset + i)
                     values.append(x)
             offset += v.size
-        return Vectors.sparse(offset, indices, values).compressed  # type: ignore[attr-defined, no-any-return]
+        # the smaller of the two forms, as MLlib's compressed vectors
+        if 1.5 * (len(values) + 1.0) < offset:
+            return Vectors.sparse(offset, indices, values)
+        dense = [0.0] * offset
+        for i, x in zip(indices, values, strict=True):
+            dense[i] = x
+        return Vectors.dense(dense)
 
 
 class VecSlice(PythonFunction):

@@ -174,4 +174,9 @@ def select_group(groups: list[GroupResult], alg_index: str | None, metric: str) 
     name = (
         metric if any(g.metric(metric) is not None for g in with_metrics) else with_metrics[0].metrics[0][0]
     )
-    return max(with_metrics, key=lambda g: g.metric(name) if g.metric(name) is not None else float("-inf"))
+
+    def score(group: GroupResult) -> float:
+        value = group.metric(name)
+        return value if value is not None else float("-inf")
+
+    return max(with_metrics, key=score)

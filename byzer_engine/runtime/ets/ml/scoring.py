@@ -155,7 +155,7 @@ def naive_bayes(model: Any) -> Callable[[Any], tuple[list[float], list[float]]]:
 
 
 def nearest_center(model: Any) -> Callable[[Any], int]:
-    centers = [_array(c) for c in model.clusterCenters()]
+    centers = [[float(x) for x in c] for c in model.clusterCenters()]  # numpy arrays
 
     def predict(v: Any) -> int:
         x = _array(v)
