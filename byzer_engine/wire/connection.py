@@ -22,6 +22,7 @@ from mysql_mimic.types import ServerStatus
 from byzer_engine.wire.auth import is_loopback, tokens_for
 from byzer_engine.wire.errors import HOST_NOT_ALLOWED, WireError, wire_error
 from byzer_engine.wire.params import Execute, Prepared, bind, parse_execute, placeholder_offsets
+from byzer_engine.wire.routing import Route
 from byzer_engine.wire.session import WireResult, WireSession
 from byzer_engine.wire.types import WireColumn
 
@@ -95,8 +96,8 @@ class WireConnection(Connection):
             if self.reader.at_eof():
                 self.session.kill_query()
 
-    async def _run(self, sql: str, attrs: dict[str, str]) -> WireResult | None:
-        pending = asyncio.ensure_future(self.session.execute(sql, attrs))
+    async def _run(self, sql: str, attrs: dict[str, str], kind: Route | None) -> WireResult | None:
+        pending = asyncio.ensure_future(self.session.execute(sql, attrs, kind))
         try:
             return await self._await_columns(pending)
         except asyncio.CancelledError:
@@ -125,9 +126,11 @@ class WireConnection(Connection):
         )
         await self._answer(query.sql, query.query_attrs)
 
-    async def _answer(self, sql: str, attrs: dict[str, str], binary: Execute | None = None) -> None:
+    async def _answer(
+        self, sql: str, attrs: dict[str, str], binary: Execute | None = None, kind: Route | None = None
+    ) -> None:
         try:
-            result = await self._run(sql, attrs)
+            result = await self._run(sql, attrs, kind)
         except (asyncio.CancelledError, ConnectionError):
             raise
         except Exception as exc:
@@ -193,11 +196,12 @@ class WireConnection(Connection):
     async def handle_stmt_execute(self, data: bytes) -> None:
         try:
             execute = parse_execute(data, self.capabilities, self.client_charset.codec, self._statement)
-            sql = bind(execute.stmt.sql, execute.stmt.marks, execute.values)
+            kind = self.session.route(execute.stmt.sql)
+            sql = bind(execute.stmt.sql, execute.stmt.marks, execute.values, mysql=kind is Route.PROTOCOL)
         except Exception as exc:
             await self.write_error(exc)
             return
-        await self._answer(sql, {}, binary=execute)
+        await self._answer(sql, {}, binary=execute, kind=kind)
 
     async def _binary_rows(self, result: WireResult) -> AsyncIterator[bytes]:
         columns = [c.column for c in result.columns]

@@ -182,13 +182,18 @@ class WireSession(Session):
     def _known_variable(self, name: str) -> bool:
         return name.lower() in self.variables.schema
 
-    async def execute(self, sql: str, attrs: dict[str, str]) -> WireResult | None:
-        """Runs one COM_QUERY (or a bound prepared statement); None: no result set (an OK packet)."""
+    def route(self, sql: str) -> Route:
+        return route(sql.strip(), self._known_variable)
+
+    async def execute(self, sql: str, attrs: dict[str, str], kind: Route | None = None) -> WireResult | None:
+        """Runs one COM_QUERY, or a bound prepared statement (``kind``: the route of its text with the
+        ``?`` marks); None: no result set (an OK packet)."""
         self.owner  # noqa: B018 - refuses a connection that never logged in
+        log.debug("connection %s: %s", self.connection_id, sql)
         text = sql.strip()
         if not text.rstrip(";").strip():
             raise MysqlError("Query was empty", ErrorCode.EMPTY_QUERY)
-        kind = route(text, self._known_variable)
+        kind = kind or self.route(text)
         if kind is Route.PROTOCOL:
             return await self._protocol(text, attrs)
         if kind is Route.SQL:

@@ -34,7 +34,7 @@ def test_no_token_lets_loopback_clients_in(open_wire: WireListener) -> None:
 
 def test_what_tools_probe(wire: WireListener) -> None:
     with connect(wire, owner="probe") as connection:
-        names, rows = query(connection, "SELECT @@version, @@version_comment, DATABASE()")
+        _, rows = query(connection, "SELECT @@version, @@version_comment, DATABASE()")
         assert rows == [("8.0.29-byzer", "byzer-engine", "session")]
         query(connection, "SET NAMES utf8mb4")
         query(connection, "SET autocommit = 1, sql_mode = 'ANSI'")
