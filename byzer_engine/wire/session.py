@@ -285,6 +285,16 @@ class WireSession(Session):
         result.done(True)
         return ResultSet(rows, [c.column for c in result.columns])
 
+    def _set_variable(self, setitem: exp.SetItem) -> None:
+        try:
+            super()._set_variable(setitem)
+        except MysqlError as exc:
+            if exc.code != ErrorCode.NOT_SUPPORTED_YET:
+                raise
+            # A computed value (JDBC drivers send "sql_mode = concat(@@sql_mode, ...)"): the engine
+            # has no use for it, and refusing it would fail the driver's connect.
+            log.debug("connection %s: ignored %s", self.connection_id, setitem.sql("mysql"))
+
     async def _kill_middleware(self, q: Query) -> Any:
         """KILL [QUERY|CONNECTION] id: only of a connection of the same owner."""
         if not isinstance(q.expression, exp.Kill):
