@@ -96,6 +96,25 @@ class WireConnection(Connection):
             if self.reader.at_eof():
                 self.session.kill_query()
 
+    async def _watched(self, result: WireResult) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """The result's batches, stopping with ConnectionResetError if the client hangs up while the
+        job is still working on the next one."""
+        iterator = aiter(result.batches)
+        while True:
+            pending = asyncio.ensure_future(anext(iterator))
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=_PEER_CHECK_S)
+                if done:
+                    break
+                if self.reader.at_eof():
+                    pending.cancel()
+                    raise ConnectionResetError("the client went away")
+            try:
+                batch = pending.result()
+            except StopAsyncIteration:
+                return
+            yield batch
+
     async def _run(self, sql: str, attrs: dict[str, str], kind: Route | None) -> WireResult | None:
         pending = asyncio.ensure_future(self.session.execute(sql, attrs, kind))
         try:
@@ -111,7 +130,7 @@ class WireConnection(Connection):
         count = 0
         completed = False
         try:
-            async for batch in result.batches:
+            async for batch in self._watched(result):
                 self.stream.write_text_rows(batch, columns)
                 count += len(batch)
                 await self.stream.drain()
@@ -207,7 +226,7 @@ class WireConnection(Connection):
         columns = [c.column for c in result.columns]
         completed = False
         try:
-            async for batch in result.batches:
+            async for batch in self._watched(result):
                 for row in batch:
                     yield packets.make_binary_resultrow(row, columns)
             completed = True
