@@ -127,17 +127,16 @@ class WireConnection(Connection):
     async def _write_text(self, result: WireResult) -> None:
         self.stream.write_many(self._header(result.columns))
         columns = [c.column for c in result.columns]
-        count = 0
         completed = False
         try:
             async for batch in self._watched(result):
                 self.stream.write_text_rows(batch, columns)
-                count += len(batch)
                 await self.stream.drain()
             completed = True
         finally:
             result.done(completed)
-        await self.stream.write(self.ok_or_eof(affected_rows=count))
+        # 0 affected rows, as MySQL sends after a result set (JDBC drivers read it that way).
+        await self.stream.write(self.ok_or_eof())
 
     async def handle_query(self, data: bytes) -> None:
         query = packets.parse_com_query(

@@ -175,11 +175,6 @@ def _driver_jar() -> str | None:
 @pytest.mark.skipif(
     shutil.which("javac") is None or _driver_jar() is None, reason="needs Java 17 and libmariadb-java"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="MariaDB Connector/J 2.7 fails to read the first result set (ArrayIndexOutOfBounds in "
-    "SelectResultSet.readNextValue) on connect: not solved yet",
-)
 @pytest.mark.parametrize("server_prepare", ["true", "false"])
 def test_jdbc_program(wire: WireListener, tmp_path: Path, server_prepare: str) -> None:
     source = tmp_path / "WireJdbc.java"
