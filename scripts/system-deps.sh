@@ -6,6 +6,9 @@ need=()
 [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 [ -f /usr/share/java/sqlite-jdbc.jar ] || ls /usr/share/java/sqlite-jdbc*.jar >/dev/null 2>&1 || need+=(libxerial-sqlite-jdbc-java)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The MySQL-protocol tests: the mariadb client and the MariaDB JDBC driver.
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
+ls /usr/share/java/mariadb-java-client*.jar >/dev/null 2>&1 || need+=(libmariadb-java)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -22,6 +22,7 @@ from mysql_mimic.types import ServerStatus
 from byzer_engine.wire.auth import is_loopback, tokens_for
 from byzer_engine.wire.errors import HOST_NOT_ALLOWED, WireError, wire_error
 from byzer_engine.wire.params import Execute, Prepared, bind, parse_execute, placeholder_offsets
+from byzer_engine.wire.routing import Route
 from byzer_engine.wire.session import WireResult, WireSession
 from byzer_engine.wire.types import WireColumn
 
@@ -95,8 +96,27 @@ class WireConnection(Connection):
             if self.reader.at_eof():
                 self.session.kill_query()
 
-    async def _run(self, sql: str, attrs: dict[str, str]) -> WireResult | None:
-        pending = asyncio.ensure_future(self.session.execute(sql, attrs))
+    async def _watched(self, result: WireResult) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        """The result's batches, stopping with ConnectionResetError if the client hangs up while the
+        job is still working on the next one."""
+        iterator = aiter(result.batches)
+        while True:
+            pending = asyncio.ensure_future(anext(iterator))
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=_PEER_CHECK_S)
+                if done:
+                    break
+                if self.reader.at_eof():
+                    pending.cancel()
+                    raise ConnectionResetError("the client went away")
+            try:
+                batch = pending.result()
+            except StopAsyncIteration:
+                return
+            yield batch
+
+    async def _run(self, sql: str, attrs: dict[str, str], kind: Route | None) -> WireResult | None:
+        pending = asyncio.ensure_future(self.session.execute(sql, attrs, kind))
         try:
             return await self._await_columns(pending)
         except asyncio.CancelledError:
@@ -107,17 +127,16 @@ class WireConnection(Connection):
     async def _write_text(self, result: WireResult) -> None:
         self.stream.write_many(self._header(result.columns))
         columns = [c.column for c in result.columns]
-        count = 0
         completed = False
         try:
-            async for batch in result.batches:
+            async for batch in self._watched(result):
                 self.stream.write_text_rows(batch, columns)
-                count += len(batch)
                 await self.stream.drain()
             completed = True
         finally:
             result.done(completed)
-        await self.stream.write(self.ok_or_eof(affected_rows=count))
+        # 0 affected rows, as MySQL sends after a result set (JDBC drivers read it that way).
+        await self.stream.write(self.ok_or_eof())
 
     async def handle_query(self, data: bytes) -> None:
         query = packets.parse_com_query(
@@ -125,9 +144,11 @@ class WireConnection(Connection):
         )
         await self._answer(query.sql, query.query_attrs)
 
-    async def _answer(self, sql: str, attrs: dict[str, str], binary: Execute | None = None) -> None:
+    async def _answer(
+        self, sql: str, attrs: dict[str, str], binary: Execute | None = None, kind: Route | None = None
+    ) -> None:
         try:
-            result = await self._run(sql, attrs)
+            result = await self._run(sql, attrs, kind)
         except (asyncio.CancelledError, ConnectionError):
             raise
         except Exception as exc:
@@ -193,17 +214,18 @@ class WireConnection(Connection):
     async def handle_stmt_execute(self, data: bytes) -> None:
         try:
             execute = parse_execute(data, self.capabilities, self.client_charset.codec, self._statement)
-            sql = bind(execute.stmt.sql, execute.stmt.marks, execute.values)
+            kind = self.session.route(execute.stmt.sql)
+            sql = bind(execute.stmt.sql, execute.stmt.marks, execute.values, mysql=kind is Route.PROTOCOL)
         except Exception as exc:
             await self.write_error(exc)
             return
-        await self._answer(sql, {}, binary=execute)
+        await self._answer(sql, {}, binary=execute, kind=kind)
 
     async def _binary_rows(self, result: WireResult) -> AsyncIterator[bytes]:
         columns = [c.column for c in result.columns]
         completed = False
         try:
-            async for batch in result.batches:
+            async for batch in self._watched(result):
                 for row in batch:
                     yield packets.make_binary_resultrow(row, columns)
             completed = True

@@ -84,8 +84,9 @@ def placeholder_offsets(sql: str) -> list[int]:
     return [token.start for token in tokens if token.token_type == TokenType.PLACEHOLDER]
 
 
-def bind(sql: str, marks: Sequence[int], values: Sequence[Any]) -> str:
-    """``sql`` with each ``?`` replaced by its value as a literal."""
+def bind(sql: str, marks: Sequence[int], values: Sequence[Any], *, mysql: bool = False) -> str:
+    """``sql`` with each ``?`` replaced by its value as a literal: a Spark SQL literal, or with
+    ``mysql`` (a statement the protocol layer answers in-process) a MySQL one quoted by sqlglot."""
     if len(values) != len(marks):
         raise MysqlError(
             f"the statement has {len(marks)} parameter(s), {len(values)} were sent", ErrorCode.PARSE_ERROR
@@ -94,7 +95,7 @@ def bind(sql: str, marks: Sequence[int], values: Sequence[Any]) -> str:
     last = 0
     for offset, value in zip(marks, values, strict=True):
         parts.append(sql[last:offset])
-        parts.append(literal(value))
+        parts.append(mysql_literal(value) if mysql else literal(value))
         last = offset + 1
     parts.append(sql[last:])
     return "".join(parts)
@@ -149,6 +150,14 @@ def literal(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return f"X'{bytes(value).hex()}'"
     return _string(str(value))
+
+
+def mysql_literal(value: Any) -> str:
+    if isinstance(value, str):
+        from sqlglot import exp
+
+        return exp.Literal.string(value).sql(dialect="mysql")
+    return literal(value)
 
 
 def _time_text(value: dt.timedelta) -> str:

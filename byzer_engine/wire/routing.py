@@ -47,6 +47,11 @@ class Route(enum.Enum):
 
 def route(sql: str, known_variable: Any) -> Route:
     """Which path ``sql`` takes; ``known_variable(name)`` says whether a name is a MySQL variable."""
+    # "select ... as t" is both a query (t aliases the last column) and a Byzer select (t names
+    # the view): a final ";" says Byzer, as in a script; without one it is SQL, as a MySQL client
+    # (which strips the ";") means it.
+    if sql.rstrip().endswith(";") and _is_byzer_select(sql):
+        return Route.SCRIPT
     mysql = _parse(sql, "mysql")
     if mysql is not None and mysql and all(_is_protocol(e, known_variable) for e in mysql):
         return Route.PROTOCOL
@@ -54,6 +59,17 @@ def route(sql: str, known_variable: Any) -> Route:
     if spark is not None and len(spark) == 1 and isinstance(spark[0], exp.Query):
         return Route.SQL
     return Route.SCRIPT
+
+
+def _is_byzer_select(sql: str) -> bool:
+    from byzer_engine import lang
+    from byzer_engine.lang.statements import Select
+
+    try:
+        statements = lang.parse_script(sql, file="<query>", skip_include=True)
+    except Exception:
+        return False
+    return len(statements) == 1 and isinstance(statements[0], Select)
 
 
 def _parse(sql: str, dialect: str) -> list[Any] | None:

@@ -182,13 +182,18 @@ class WireSession(Session):
     def _known_variable(self, name: str) -> bool:
         return name.lower() in self.variables.schema
 
-    async def execute(self, sql: str, attrs: dict[str, str]) -> WireResult | None:
-        """Runs one COM_QUERY (or a bound prepared statement); None: no result set (an OK packet)."""
+    def route(self, sql: str) -> Route:
+        return route(sql.strip(), self._known_variable)
+
+    async def execute(self, sql: str, attrs: dict[str, str], kind: Route | None = None) -> WireResult | None:
+        """Runs one COM_QUERY, or a bound prepared statement (``kind``: the route of its text with the
+        ``?`` marks); None: no result set (an OK packet)."""
         self.owner  # noqa: B018 - refuses a connection that never logged in
+        log.debug("connection %s: %s", self.connection_id, sql)
         text = sql.strip()
         if not text.rstrip(";").strip():
             raise MysqlError("Query was empty", ErrorCode.EMPTY_QUERY)
-        kind = route(text, self._known_variable)
+        kind = kind or self.route(text)
         if kind is Route.PROTOCOL:
             return await self._protocol(text, attrs)
         if kind is Route.SQL:
@@ -279,6 +284,16 @@ class WireSession(Session):
         rows = [row async for batch in result.batches for row in batch]
         result.done(True)
         return ResultSet(rows, [c.column for c in result.columns])
+
+    def _set_variable(self, setitem: exp.SetItem) -> None:
+        try:
+            super()._set_variable(setitem)
+        except MysqlError as exc:
+            if exc.code != ErrorCode.NOT_SUPPORTED_YET:
+                raise
+            # A computed value (JDBC drivers send "sql_mode = concat(@@sql_mode, ...)"): the engine
+            # has no use for it, and refusing it would fail the driver's connect.
+            log.debug("connection %s: ignored %s", self.connection_id, setitem.sql("mysql"))
 
     async def _kill_middleware(self, q: Query) -> Any:
         """KILL [QUERY|CONNECTION] id: only of a connection of the same owner."""

@@ -34,7 +34,7 @@ def test_no_token_lets_loopback_clients_in(open_wire: WireListener) -> None:
 
 def test_what_tools_probe(wire: WireListener) -> None:
     with connect(wire, owner="probe") as connection:
-        names, rows = query(connection, "SELECT @@version, @@version_comment, DATABASE()")
+        _, rows = query(connection, "SELECT @@version, @@version_comment, DATABASE()")
         assert rows == [("8.0.29-byzer", "byzer-engine", "session")]
         query(connection, "SET NAMES utf8mb4")
         query(connection, "SET autocommit = 1, sql_mode = 'ANSI'")
@@ -182,3 +182,76 @@ def test_statements_without_a_table_answer_ok(wire: WireListener) -> None:
     with connect(wire, owner="oknone") as connection, connection.cursor() as cursor:
         assert cursor.execute('set greeting = "hi";') == 0
         assert cursor.description is None
+
+
+_ENDLESS = "SELECT max(id * 2) AS m FROM range(0, 10000000000000, 1, 2)"
+
+
+def _running_wire_jobs(engine: object) -> list[object]:
+    return [job for job in engine.running_jobs() if job.job_type == "mysql"]  # type: ignore[attr-defined]
+
+
+def test_kill_query_kills_the_engine_job_and_the_connection_goes_on(
+    wire: WireListener, engine: object
+) -> None:
+    import threading
+    import time
+
+    with connect(wire, owner="killer") as victim, connect(wire, owner="killer") as killer:
+        victim_id = query(victim, "SELECT CONNECTION_ID()")[1][0][0]
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                query(victim, _ENDLESS)
+            except BaseException as exc:
+                failure.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        deadline = time.monotonic() + 120
+        while not _running_wire_jobs(engine) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # Another owner may not kill it.
+        with (
+            connect(wire, owner="intruder") as intruder,
+            pytest.raises(pymysql.err.OperationalError) as denied,
+        ):
+            query(intruder, f"KILL QUERY {victim_id}")
+        assert denied.value.args[0] == 1095
+        query(killer, f"KILL QUERY {victim_id}")
+        thread.join(120)
+        assert not thread.is_alive()
+        assert failure and failure[0].args[0] == 1317
+        assert query(victim, "SELECT 1 AS one")[1] == [(1,)]
+
+
+def test_a_dropped_connection_kills_its_job(wire: WireListener, engine: object) -> None:
+    import socket
+    import threading
+    import time
+
+    connection = connect(wire, owner="dropper")
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            query(connection, _ENDLESS)
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not _running_wire_jobs(engine) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _running_wire_jobs(engine)
+    connection._sock.shutdown(socket.SHUT_RDWR)
+    deadline = time.monotonic() + 60
+    while _running_wire_jobs(engine) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running_wire_jobs(engine)
+    thread.join(60)
+    assert failure  # the client saw its connection go
+    with connect(wire, owner="dropper") as again:
+        assert query(again, "SELECT 2 AS two")[1] == [(2,)]
