@@ -12,6 +12,10 @@ import pytest
 
 from byzer_engine.runtime import Engine, EngineConfig
 
+# The real ``byzer serve`` fixtures (``server``, ``http``, ``client`` ...): one server for the run,
+# shared by every folder whose tests use it.
+pytest_plugins = ["server_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def engine_data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,4 +1,5 @@
-"""One real ``byzer serve`` process (its own embedded Spark) for all server tests.
+"""One real ``byzer serve`` process (its own embedded Spark) for the server, security and other tests
+that talk to a server (registered for the whole run by ``tests/conftest.py``).
 
 The server starts with a token, on a free loopback port, with a data root in a temporary folder.
 When a collected test needs a deployed model, the test process starts (or joins) the test run's Ray
