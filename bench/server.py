@@ -7,6 +7,10 @@ one client sending requests one after another (the cost of the HTTP layer), and 
 clients each sending ``--requests`` requests at once. After the server has stopped, the same query
 runs through an in-process Engine. The last line is ``ratio: X.XX`` = server p50 (one client) /
 in-process p50. ``--record`` writes the figures into docs/benchmarks.md.
+
+Then the noisy-neighbour run: 49 owners send ``select 1`` (as above) while one more owner keeps
+sending pathological scripts (a template that grinds until its budget stops it, and a Spark job
+that runs until its timeout); the 49 owners' p99 is reported with and without that owner.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +32,14 @@ from pathlib import Path
 import httpx
 
 QUERY = "select 1 as a as t;"
+# A template that would grind for long (stopped by the server's template budget), and a Spark job
+# that would run for long (stopped by the request's timeout).
+HOSTILE_SCRIPTS = [
+    'select length(\'#set($big = "a")#foreach($i in [1..17])#set($big = "$big$big")#end'
+    '#foreach($i in [1..1000000])#set($x = $big.replace("a", "b"))#end$x\') as n as t;',
+    "select max(sha2(cast(id as string), 256)) as m from range(0, 10000000000) as t;",
+]
+NEIGHBOURS = 49
 EXPECTED = [{"a": 1}]
 SEQUENTIAL = 200
 WARMUP = 30
@@ -127,10 +140,47 @@ def bench_server(clients: int, requests: int) -> tuple[Latencies, Latencies]:
                 )
             wall = time.perf_counter() - start
             loaded = Latencies([s for r in results for s in r[0]], sum(r[1] for r in results), wall)
+            quiet = neighbours(url, requests, hostile=False)
+            noisy = neighbours(url, requests, hostile=True)
         finally:
             process.terminate()
             process.wait(timeout=60)
-    return sequential, loaded
+    return sequential, loaded, quiet, noisy
+
+
+def neighbours(url: str, requests: int, *, hostile: bool) -> Latencies:
+    """``NEIGHBOURS`` owners sending ``select 1``, with or without one owner sending hostile scripts."""
+    stop = threading.Event()
+    hostile_answers: list[int] = []
+
+    def attacker() -> None:
+        with httpx.Client(base_url=url, timeout=300) as http:
+            turn = 0
+            while not stop.is_set():
+                script = HOSTILE_SCRIPTS[turn % len(HOSTILE_SCRIPTS)]
+                turn += 1
+                try:
+                    answer = http.post(
+                        "/run/script", data={"sql": script, "owner": "hostile", "timeout": "5000"}
+                    )
+                    hostile_answers.append(answer.status_code)
+                except httpx.HTTPError:
+                    hostile_answers.append(0)
+
+    thread = threading.Thread(target=attacker, daemon=True)
+    if hostile:
+        thread.start()
+        time.sleep(2)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(NEIGHBOURS) as pool:
+        results = list(pool.map(lambda i: timed_requests(url, requests, f"neighbour{i}"), range(NEIGHBOURS)))
+    wall = time.perf_counter() - start
+    stop.set()
+    if hostile:
+        thread.join(timeout=300)
+        if not hostile_answers or any(code == 200 or code >= 500 for code in hostile_answers):
+            raise SystemExit(f"the hostile scripts were not stopped as expected: {hostile_answers}")
+    return Latencies([s for r in results for s in r[0]], sum(r[1] for r in results), wall)
 
 
 def bench_in_process() -> Latencies:
@@ -174,7 +224,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
 
-    sequential, loaded = bench_server(args.clients, args.requests)
+    sequential, loaded, quiet, noisy = bench_server(args.clients, args.requests)
     in_process = bench_in_process()
     ratio = sequential.pct(50) / in_process.pct(50)
     lines = [
@@ -183,6 +233,9 @@ def main() -> None:
         sequential.line("server, 1 client, sequential"),
         loaded.line(f"server, {args.clients} clients x {args.requests} requests"),
         in_process.line("Engine.run_script in-process"),
+        quiet.line(f"{NEIGHBOURS} owners, no hostile owner"),
+        noisy.line(f"{NEIGHBOURS} owners + 1 hostile owner"),
+        f"noisy neighbour (p99 with / without the hostile owner): {noisy.pct(99) / quiet.pct(99):.2f}",
         f"ratio (server p50, 1 client / in-process p50): {ratio:.2f}",
     ]
     print("\n".join(lines))
@@ -193,8 +246,9 @@ def main() -> None:
             "`Engine.run_script` with the same script. Reproduce with `.venv/bin/python bench/server.py`.\n\n"
             "```\n" + "\n".join(lines) + "\n```"
         )
-    if sequential.errors or loaded.errors or in_process.errors:
-        raise SystemExit(f"errors: {sequential.errors + loaded.errors + in_process.errors}")
+    errors = sequential.errors + loaded.errors + in_process.errors + quiet.errors + noisy.errors
+    if errors:
+        raise SystemExit(f"errors: {errors}")
     print(f"ratio: {ratio:.2f}")
 
 

@@ -60,6 +60,9 @@ class RenderBudget:
             self.check_now()
 
     def check_now(self) -> None:
+        # Let other threads (other owners' scripts, the server's event loop) have the interpreter:
+        # a long template must not hold the GIL for whole switch intervals at a time.
+        time.sleep(0)
         self.check()
         if time.monotonic() > self.deadline:
             raise TemplateLimitError(f"template rendering ran past its budget of {self.limits.seconds:g}s")

@@ -72,6 +72,8 @@ def _pool_row(info: dict[str, Any]) -> tuple[Any, ...]:
     alive = int(info.get("alive", 0))
     workers = int(info.get("workers", 0))
     status = "running" if alive == workers else ("degraded" if alive else "down")
+    if info.get("dead"):
+        status = "dead"  # the master itself is gone: remove and deploy the model again
     detail = {k: info.get(k) for k in ("model_type", "num_gpus", "num_cpus", "load_balance", "retries")}
     detail["worker_stats"] = info.get("worker_stats", [])
     return (

@@ -119,6 +119,8 @@ def test_job_names_are_unique_while_running(engine: Engine) -> None:
     background = _Background(engine, ENDLESS, owner="unique", job_name="only-one")
     _wait_for(lambda: _job_named(engine, "only-one"))
     with pytest.raises(Exception, match="already running"):
-        engine.run_script("select 1 as a as t;", job_name="only-one")
-    engine.kill(job_name="only-one")
+        engine.run_script("select 1 as a as t;", owner="unique", job_name="only-one")
+    # names are unique per owner: another owner's job may have the same name
+    assert engine.run_script("select 1 as a as t;", job_name="only-one").rows == [{"a": 1}]
+    engine.kill(job_name="only-one", owners=["unique"])
     assert isinstance(background.join(), ByzerJobKilled)

@@ -53,7 +53,14 @@ def describe(name: str) -> dict[str, Any] | None:
 
 
 def list_pools() -> list[dict[str, Any]]:
-    return [info for info in (describe(n) for n in pool_names()) if info is not None]
+    """Every pool; one whose master no longer answers is listed as dead (never silently left out)."""
+    pools = []
+    for name in pool_names():
+        info = describe(name)
+        if info is None:
+            info = {"name": name, "dead": True, "alive": 0, "detail": "the pool master does not answer"}
+        pools.append(info)
+    return pools
 
 
 def _check_resources(spec: PoolSpec) -> None:
