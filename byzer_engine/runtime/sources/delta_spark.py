@@ -102,7 +102,9 @@ class DeltaReader(DataSourceReader):  # type: ignore[misc]
         features = set(table.protocol().reader_features or [])
         blocked = features & _UNSUPPORTED_READER_FEATURES
         if blocked:
-            raise ValueError(f"delta table {self.path} uses {', '.join(sorted(blocked))}, which this reader does not support")
+            raise ValueError(
+                f"delta table {self.path} uses {', '.join(sorted(blocked))}, which this reader does not support"
+            )
         root = self.path.rstrip("/")
         return [
             DeltaFile(path if "://" in path or path.startswith("/") else f"{root}/{unquote(path)}", values)
@@ -123,7 +125,9 @@ class DeltaReader(DataSourceReader):  # type: ignore[misc]
             columns = []
             for field in target:
                 if field.name in partition.partition_values:
-                    columns.append(_cast_partition_value(partition.partition_values[field.name], field, batch.num_rows))
+                    columns.append(
+                        _cast_partition_value(partition.partition_values[field.name], field, batch.num_rows)
+                    )
                 elif field.name in present:
                     columns.append(batch.column(field.name).cast(field.type))
                 else:  # a column added to the table after this file was written
@@ -219,7 +223,11 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
             table.create_write_transaction(actions, mode, schema, partition_by or None)
         else:
             create_table_with_add_actions(
-                self.path, Schema.from_arrow(schema), actions, mode="append", partition_by=self.partition_by or None
+                self.path,
+                Schema.from_arrow(schema),
+                actions,
+                mode="append",
+                partition_by=self.partition_by or None,
             )
 
     def abort(self, messages: list[WriterCommitMessage | None]) -> None:

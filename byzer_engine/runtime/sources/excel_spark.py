@@ -87,9 +87,11 @@ def infer_schema(options: dict[str, str]) -> str:
         if len(sample) > _SAMPLE_ROWS:
             break
     width = max((len(r) for r in sample), default=0)
-    names = _header_names(sample[0] + (None,) * (width - len(sample[0]))) if header and sample else [
-        f"_c{i}" for i in range(width)
-    ]
+    names = (
+        _header_names(sample[0] + (None,) * (width - len(sample[0])))
+        if header and sample
+        else [f"_c{i}" for i in range(width)]
+    )
     body = sample[1:] if header else sample
     infer = options.get("inferSchema", "false").lower() == "true"
     columns = []

@@ -64,7 +64,7 @@ async def run_script(request: Request) -> SafeJSONResponse:
 
     if req.execute_mode == "analyze":
         try:
-            statements = await state.run_control(engine.analyze, req.sql)
+            statements = await state.run_control(engine.analyze, req.sql, spark_check=req.spark_check)
         except Exception as exc:
             raise as_byzer_error(exc) from None
         return SafeJSONResponse(statements)
