@@ -29,7 +29,7 @@ Parser = Callable[[str], None]
 def sql_bodies(statements: list[Statement]) -> Iterator[tuple[Statement, str, int]]:
     """(statement, SQL text, offset of the text in the statement's raw text)."""
     for statement in statements:
-        if isinstance(statement, Select) or isinstance(statement, RawSql):
+        if isinstance(statement, (Select, RawSql)):
             yield statement, statement.sql, max(statement.span.raw.find(statement.sql[:20]), 0)
         elif isinstance(statement, SetVar) and statement.set_type == "sql":
             yield (

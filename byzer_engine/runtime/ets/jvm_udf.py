@@ -75,7 +75,7 @@ def _add_jar(ctx: ETContext, classes: dict[str, bytes], tag: str) -> Any:
 
 def _new_instance(ctx: ETContext, loader: Any, class_name: str) -> Any:
     jvm = _jvm(ctx)
-    gateway = ctx.spark.sparkContext._gateway  # type: ignore[attr-defined]
+    gateway: Any = ctx.spark.sparkContext._gateway
     cls = jvm.java.lang.Class.forName(class_name, True, loader)
     constructor = cls.getDeclaredConstructor(gateway.new_array(jvm.java.lang.Class, 0))
     constructor.setAccessible(True)

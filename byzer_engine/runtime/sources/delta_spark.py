@@ -15,7 +15,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -40,7 +40,7 @@ _UNSUPPORTED_READER_FEATURES = {"deletionVectors", "columnMapping"}
 _BATCH_ROWS = 65536
 
 
-def open_table(path: str, options: dict[str, str]) -> DeltaTable:
+def open_table(path: str, options: Mapping[str, str]) -> DeltaTable:
     """The table at ``path`` at the version the options ask for."""
     from deltalake import DeltaTable
 
@@ -92,7 +92,7 @@ def _cast_partition_value(value: str | None, field: Any, rows: int) -> Any:
 
 
 class DeltaReader(DataSourceReader):  # type: ignore[misc]
-    def __init__(self, path: str, options: dict[str, str], schema: StructType) -> None:
+    def __init__(self, path: str, options: Mapping[str, str], schema: StructType) -> None:
         self.path = path
         self.options = options
         self.schema = schema
@@ -153,7 +153,7 @@ def _stats(batch: pa.Table) -> str:
 
 
 class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
-    def __init__(self, path: str, options: dict[str, str], schema: StructType, overwrite: bool) -> None:
+    def __init__(self, path: str, options: Mapping[str, str], schema: StructType, overwrite: bool) -> None:
         self.path = path
         self.options = options
         self.schema = schema
@@ -209,7 +209,7 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
         from deltalake.transaction import AddAction, create_table_with_add_actions
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        actions = [
+        actions: list[Any] = [
             AddAction(f["path"], f["size"], f["partition_values"], f["modification_time"], True, f["stats"])
             for message in messages
             if isinstance(message, DeltaCommit)
