@@ -159,6 +159,11 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
         self.schema = schema
         self.overwrite = overwrite
         self.partition_by: list[str] = json.loads(options.get("partitionBy") or "[]")
+        if not self.partition_by:
+            from deltalake import DeltaTable
+
+            if DeltaTable.is_deltatable(path):  # an existing table keeps its partitioning
+                self.partition_by = list(DeltaTable(path).metadata().partition_columns)
 
     def write(self, iterator: Iterator[Any]) -> WriterCommitMessage:
         import pyarrow as pa
@@ -215,7 +220,11 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
             if isinstance(message, DeltaCommit)
             for f in message.files
         ]
-        schema = to_arrow_schema(self.schema)
+        import pyarrow as pa
+
+        # Delta columns are nullable (Spark marks literal columns not null; delta-rs then rejects the
+        # partition values' null masks).
+        schema = pa.schema([f.with_nullable(True) for f in to_arrow_schema(self.schema)])
         mode = "overwrite" if self.overwrite else "append"
         if DeltaTable.is_deltatable(self.path):
             table = DeltaTable(self.path)
