@@ -10,11 +10,10 @@ from byzer_engine.runtime import Engine
 
 
 def test_broken_select_body_is_caught_with_its_line(engine: Engine) -> None:
-    script = "select 1 as a as ok;\nselect from where as broken;"
+    script = "select 1 as a as ok;\nselect count(*) from ok where a = as broken;"
     with pytest.raises(ByzerSyntaxError) as caught:
         engine.analyze(script, file="x.byzer", spark_check=True)
     assert caught.value.line == 2
-    assert "Spark SQL" in caught.value.message
 
 
 def test_valid_spark_sql_is_accepted(engine: Engine) -> None:
