@@ -2,12 +2,14 @@
 
 One line per statement (``FILE:LINE:COL  kind  summary``), or with ``--json`` the statements as a JSON
 array (the shape of ``analyze()``). A syntax error prints ``FILE:LINE:COL: error: MESSAGE``, the line
-and a caret on stderr, and the command exits with status 2.
+and a caret on stderr, and the command exits with status 2. ``--spark`` also hands every SQL body to
+Spark's own parser (in a JVM of its own; nothing runs), see ``runtime.spark_check``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated
 
 import typer
@@ -75,9 +77,13 @@ def check(
     project_root: Annotated[
         str | None, typer.Option(help="Folder that `include project.`...`` paths are relative to.")
     ] = None,
+    spark: Annotated[
+        bool, typer.Option("--spark", help="Also parse every SQL body with Spark's own parser.")
+    ] = False,
 ) -> None:
     """Parse Byzer scripts and list their statements; exit 2 on the first syntax error of each file."""
     failed = False
+    spark_parse = None
     collected: list[dict[str, object]] = []
     for file in files:
         try:
@@ -93,6 +99,17 @@ def check(
             typer.echo(error.render(), err=True)
             failed = True
             continue
+        if spark:
+            from byzer_engine.lang import builtin_variables
+            from byzer_engine.runtime.spark_check import check_sql, standalone_parser
+
+            spark_parse = spark_parse or standalone_parser()
+            errors = check_sql(statements, spark_parse, builtin_variables("admin", os.getcwd()))
+            for spark_error in errors:
+                typer.echo(spark_error.render(), err=True)
+            if errors:
+                failed = True
+                continue
         if as_json:
             collected.extend(statement.to_dict() for statement in statements)
             continue

@@ -103,7 +103,11 @@ def _expand(
 
 
 def _read(
-    statement: Include, position: Position, including_file: str, context: _Context, variables: Mapping[str, str]
+    statement: Include,
+    position: Position,
+    including_file: str,
+    context: _Context,
+    variables: Mapping[str, str],
 ) -> tuple[str, str, str]:
     """(name, text, cycle key) of the file an include names."""
     kind = statement.type.lower()

@@ -52,7 +52,7 @@ select llm_response_predict(chat(llm_param(map("instruction", "What is the capit
     ) -> DataFrame | None:
         from byzer_engine.llm.actions import get_action
 
-        action = (options.get("action") or "infer").strip()
+        action = (options.get("action") or default_action(options)).strip()
         return get_action(action)(ctx, options)
 
 
@@ -101,3 +101,9 @@ class ByzerLLMCommandET(ET):
         from byzer_engine.llm.commands import parse_args, run_command
 
         return run_command(ctx, parse_args(options.get("args")))
+
+
+def default_action(options: dict[str, str]) -> str:
+    """Byzer-LLM's forms without ``action``: ``pretrainedModelType="sft/..."`` fine-tunes; else infer."""
+    model_type = options.get("pretrainedModelType", "").strip().lower()
+    return "finetune" if model_type.startswith("sft/") else "infer"

@@ -206,9 +206,23 @@ class Engine:
         return True
 
     # -- scripts -------------------------------------------------------------------------------------
-    def analyze(self, text: str, *, file: str = "<script>") -> list[dict[str, Any]]:
+    def analyze(
+        self, text: str, *, file: str = "<script>", spark_check: bool = False
+    ) -> list[dict[str, Any]]:
+        """The statements of a script; ``spark_check``: every SQL body must also parse in Spark."""
         from byzer_engine import lang
 
+        if spark_check:
+            from byzer_engine.runtime.spark_check import check_sql, session_parser
+
+            statements_parsed = lang.parse_script(text, file=file)
+            errors = check_sql(
+                statements_parsed,
+                session_parser(self.spark),
+                lang.builtin_variables("admin", self.config.data_root),
+            )
+            if errors:
+                raise errors[0]
         statements: list[dict[str, Any]] = lang.analyze(text, file=file)
         return statements
 

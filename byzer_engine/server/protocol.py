@@ -71,6 +71,11 @@ class RunScriptRequest(_ByzerFields):
     execute_mode: Literal["query", "analyze"] = Field(
         "query", alias="executeMode", description="analyze: parse only, return the statements"
     )
+    spark_check: bool = Field(
+        False,
+        alias="sparkCheck",
+        description="with executeMode=analyze: parse every SQL body with Spark's parser",
+    )
     run_async: bool = Field(False, alias="async", description="return at once; POST the result to callback")
     callback: str | None = Field(None, description="URL the result of an async job is POSTed to")
     max_retries: int = Field(

@@ -20,7 +20,9 @@ from byzer_engine.runtime import Engine
 
 REPO = Path(__file__).resolve().parents[2]
 
-FAILING = "select id, case when id = 3 then raise_error('boom') else 'new' end as name from range(1, 6) as broken;"
+FAILING = (
+    "select id, case when id = 3 then raise_error('boom') else 'new' end as name from range(1, 6) as broken;"
+)
 
 
 def _pg_helper() -> Any:
@@ -55,7 +57,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def _rows(engine: Engine, connect: str, owner: str) -> list[tuple[Any, ...]]:
-    result = engine.run_script(f"{connect}\nload jdbc.`db.kept` as k; select id, name from k order by id as t;", owner=owner)
+    result = engine.run_script(
+        f"{connect}\nload jdbc.`db.kept` as k; select id, name from k order by id as t;", owner=owner
+    )
     return [tuple(row.values()) for row in result.rows]
 
 
@@ -89,5 +93,8 @@ def test_postgres_overwrite_with_failing_query_keeps_old_rows(engine: Engine, pg
 def test_sqlite_failing_append_adds_nothing(engine: Engine, sqlite_url: str) -> None:
     connect = f'connect jdbc where url="{sqlite_url}" and driver="org.sqlite.JDBC" as db;'
     with pytest.raises(ByzerError, match="boom"):
-        engine.run_script(f"{connect}\n{FAILING}\nsave append broken as jdbc.`db.kept` where idCol=\"id\";", owner="jdbc_append_sqlite")
+        engine.run_script(
+            f'{connect}\n{FAILING}\nsave append broken as jdbc.`db.kept` where idCol="id";',
+            owner="jdbc_append_sqlite",
+        )
     assert _rows(engine, connect, "jdbc_append_sqlite") == [(1, "old"), (2, "old")]

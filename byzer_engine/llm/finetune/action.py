@@ -44,12 +44,21 @@ def connect_ray(ctx: ETContext, settings: Resolved) -> str:
 
 
 def gpus_for_job(settings: Resolved) -> float:
-    """num_gpus when given; "auto" (the default): one GPU when the Ray cluster has any, else none."""
-    if settings.num_gpus is not None:
-        return settings.num_gpus
+    """num_gpus when given; "auto" (the default): one GPU when the Ray cluster has any, else none.
+
+    Asking for more GPUs than the cluster has fails at once (the job could never be placed).
+    """
     import ray
 
-    return 1.0 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
+    available = float(ray.cluster_resources().get("GPU", 0))
+    if settings.num_gpus is not None:
+        if settings.num_gpus > available:
+            raise ByzerError(
+                f"the fine-tune asks for {settings.num_gpus:g} GPU(s) but the Ray cluster has {available:g}; "
+                'set !byzerllm setup "num_gpus=0"; to train on CPUs'
+            )
+        return settings.num_gpus
+    return 1.0 if available >= 1 else 0.0
 
 
 def base_location(ctx: ETContext, path: str | None) -> ModelLocation:

@@ -33,7 +33,9 @@ def _history(ctx: ETContext, table: DeltaTable) -> DataFrame:
     rows = []
     for commit in table.history():
         timestamp = commit.get("timestamp")
-        when = dt.datetime.fromtimestamp(timestamp / 1000).strftime("%Y-%m-%d %H:%M:%S") if timestamp else None
+        when = (
+            dt.datetime.fromtimestamp(timestamp / 1000).strftime("%Y-%m-%d %H:%M:%S") if timestamp else None
+        )
         params = commit.get("operationParameters") or {}
         rows.append(
             (

@@ -190,7 +190,9 @@ def _du(call: _Call) -> DataFrame:
             raise ByzerError(f"!fs -du: {user_path or '.'}: no such file or folder")
         statuses = [fs.getFileStatus(path)] if summary_only else list(fs.listStatus(path))
         for status in statuses:
-            rows.append((int(fs.getContentSummary(status.getPath()).getLength()), call.shown(status.getPath())))
+            rows.append(
+                (int(fs.getContentSummary(status.getPath()).getLength()), call.shown(status.getPath()))
+            )
     return call.ctx.spark.createDataFrame(sorted(rows, key=lambda r: r[1]), "size long, path string")
 
 
@@ -209,7 +211,9 @@ def _count(call: _Call) -> DataFrame:
                 call.shown(path),
             )
         )
-    return call.ctx.spark.createDataFrame(rows, "dir_count long, file_count long, content_size long, path string")
+    return call.ctx.spark.createDataFrame(
+        rows, "dir_count long, file_count long, content_size long, path string"
+    )
 
 
 COMMANDS: dict[str, Callable[[_Call], DataFrame]] = {

@@ -1,7 +1,8 @@
 """``register ScriptUDF.`` as NAME where lang="python" and code='''def apply(a): ...''' and dataType=...``
 
-Makes a Python function a SQL function of the owner's session. Running user Python code is as
-powerful as a shell, so it is allowed only where ``set ... where type="shell"`` is (``allow_shell``).
+Makes user code a SQL function of the owner's session: Python here, Scala and Java compiled in the
+Spark JVM (``jvm_udf``). Without ``lang``, Byzer's default applies: scala, unless the code is plainly
+Python. Running user code is governed by the policy's ``SCRIPT_UDF`` construct (``allow_code``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ class ScriptUDF(ET):
     doc = "Registers Python code as a SQL function: register ScriptUDF.`` as NAME where code=... and dataType=..."
     params = (
         ETParam("code", "the Python code defining the function", required=True),
-        ETParam("lang", "the language of the code", default="python", values=("python",)),
+        ETParam(
+            "lang",
+            "the language of the code (default scala, or python when the code is Python)",
+            values=("scala", "java", "python"),
+        ),
+        ETParam("udfType", "udf, or udaf (scala: a UserDefinedAggregateFunction class)", default="udf"),
+        ETParam("className", "scala/java: the class holding the method (or the udaf class)"),
         ETParam(
             "dataType", "the Spark type the function returns (e.g. string, array(string))", default="string"
         ),
@@ -91,13 +98,23 @@ select plus_one(1) as two as t;"""
         )
 
     def register(self, ctx: ETContext, path: str, function: str, options: dict[str, str]) -> None:
-        lang = options.get("lang", "python").lower()
-        if lang != "python":
-            raise ByzerError(f"ScriptUDF: lang '{lang}' is not supported here; use lang=\"python\"")
-        Policy.from_config(ctx.config).require(SCRIPT_UDF, "ScriptUDF (it runs Python code)")
+        from byzer_engine.runtime.ets import jvm_udf
+
         code = options.get("code")
         if not code:
             raise ByzerError("ScriptUDF needs code='''...'''")
+        lang = (options.get("lang") or jvm_udf.guess_lang(code)).lower()
+        if lang not in {"python", "scala", "java"}:
+            raise ByzerError(f"ScriptUDF: unknown lang '{lang}' (scala, java or python)")
+        Policy.from_config(ctx.config).require(SCRIPT_UDF, f"ScriptUDF (it runs {lang} code)")
+        if lang == "scala":
+            jvm_udf.register_scala(ctx, function, code, options)
+            return
+        if lang == "java":
+            jvm_udf.register_java(ctx, function, code, options)
+            return
+        if options.get("udfType", "udf").lower() != "udf":
+            raise ByzerError('ScriptUDF: udfType="udaf" needs lang="scala"')
         compiled = compile_function(code, options.get("methodName", "apply"), function)
         return_type = byzer_type_to_ddl(options.get("dataType", "string"))
         ctx.spark.udf.register(function, compiled, return_type)

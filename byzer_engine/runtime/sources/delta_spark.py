@@ -15,7 +15,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -40,7 +40,7 @@ _UNSUPPORTED_READER_FEATURES = {"deletionVectors", "columnMapping"}
 _BATCH_ROWS = 65536
 
 
-def open_table(path: str, options: dict[str, str]) -> DeltaTable:
+def open_table(path: str, options: Mapping[str, str]) -> DeltaTable:
     """The table at ``path`` at the version the options ask for."""
     from deltalake import DeltaTable
 
@@ -92,7 +92,7 @@ def _cast_partition_value(value: str | None, field: Any, rows: int) -> Any:
 
 
 class DeltaReader(DataSourceReader):  # type: ignore[misc]
-    def __init__(self, path: str, options: dict[str, str], schema: StructType) -> None:
+    def __init__(self, path: str, options: Mapping[str, str], schema: StructType) -> None:
         self.path = path
         self.options = options
         self.schema = schema
@@ -102,7 +102,9 @@ class DeltaReader(DataSourceReader):  # type: ignore[misc]
         features = set(table.protocol().reader_features or [])
         blocked = features & _UNSUPPORTED_READER_FEATURES
         if blocked:
-            raise ValueError(f"delta table {self.path} uses {', '.join(sorted(blocked))}, which this reader does not support")
+            raise ValueError(
+                f"delta table {self.path} uses {', '.join(sorted(blocked))}, which this reader does not support"
+            )
         root = self.path.rstrip("/")
         return [
             DeltaFile(path if "://" in path or path.startswith("/") else f"{root}/{unquote(path)}", values)
@@ -123,7 +125,9 @@ class DeltaReader(DataSourceReader):  # type: ignore[misc]
             columns = []
             for field in target:
                 if field.name in partition.partition_values:
-                    columns.append(_cast_partition_value(partition.partition_values[field.name], field, batch.num_rows))
+                    columns.append(
+                        _cast_partition_value(partition.partition_values[field.name], field, batch.num_rows)
+                    )
                 elif field.name in present:
                     columns.append(batch.column(field.name).cast(field.type))
                 else:  # a column added to the table after this file was written
@@ -149,12 +153,17 @@ def _stats(batch: pa.Table) -> str:
 
 
 class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
-    def __init__(self, path: str, options: dict[str, str], schema: StructType, overwrite: bool) -> None:
+    def __init__(self, path: str, options: Mapping[str, str], schema: StructType, overwrite: bool) -> None:
         self.path = path
         self.options = options
         self.schema = schema
         self.overwrite = overwrite
         self.partition_by: list[str] = json.loads(options.get("partitionBy") or "[]")
+        if not self.partition_by:
+            from deltalake import DeltaTable
+
+            if DeltaTable.is_deltatable(path):  # an existing table keeps its partitioning
+                self.partition_by = list(DeltaTable(path).metadata().partition_columns)
 
     def write(self, iterator: Iterator[Any]) -> WriterCommitMessage:
         import pyarrow as pa
@@ -205,13 +214,17 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
         from deltalake.transaction import AddAction, create_table_with_add_actions
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        actions = [
+        actions: list[Any] = [
             AddAction(f["path"], f["size"], f["partition_values"], f["modification_time"], True, f["stats"])
             for message in messages
             if isinstance(message, DeltaCommit)
             for f in message.files
         ]
-        schema = to_arrow_schema(self.schema)
+        import pyarrow as pa
+
+        # Delta columns are nullable (Spark marks literal columns not null; delta-rs then rejects the
+        # partition values' null masks).
+        schema = pa.schema([f.with_nullable(True) for f in to_arrow_schema(self.schema)])
         mode = "overwrite" if self.overwrite else "append"
         if DeltaTable.is_deltatable(self.path):
             table = DeltaTable(self.path)
@@ -219,7 +232,11 @@ class DeltaWriter(DataSourceArrowWriter):  # type: ignore[misc]
             table.create_write_transaction(actions, mode, schema, partition_by or None)
         else:
             create_table_with_add_actions(
-                self.path, Schema.from_arrow(schema), actions, mode="append", partition_by=self.partition_by or None
+                self.path,
+                Schema.from_arrow(schema),
+                actions,
+                mode="append",
+                partition_by=self.partition_by or None,
             )
 
     def abort(self, messages: list[WriterCommitMessage | None]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +76,7 @@ def _header_names(row: tuple[Any, ...]) -> list[str]:
     return names
 
 
-def infer_schema(options: dict[str, str]) -> str:
+def infer_schema(options: Mapping[str, str]) -> str:
     files = excel_files(options.get("path", ""))
     if not files:
         raise ValueError("excel: no .xlsx files found")
@@ -87,9 +87,11 @@ def infer_schema(options: dict[str, str]) -> str:
         if len(sample) > _SAMPLE_ROWS:
             break
     width = max((len(r) for r in sample), default=0)
-    names = _header_names(sample[0] + (None,) * (width - len(sample[0]))) if header and sample else [
-        f"_c{i}" for i in range(width)
-    ]
+    names = (
+        _header_names(sample[0] + (None,) * (width - len(sample[0])))
+        if header and sample
+        else [f"_c{i}" for i in range(width)]
+    )
     body = sample[1:] if header else sample
     infer = options.get("inferSchema", "false").lower() == "true"
     columns = []
@@ -121,7 +123,7 @@ def _convert(value: Any, kind: str) -> Any:
 
 
 class ExcelReader(DataSourceReader):  # type: ignore[misc]
-    def __init__(self, options: dict[str, str], schema: StructType) -> None:
+    def __init__(self, options: Mapping[str, str], schema: StructType) -> None:
         self.options = options
         self.schema = schema
 

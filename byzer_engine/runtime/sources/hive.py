@@ -65,6 +65,8 @@ class HiveSource(DataSource):
         columns = ctx.spark.table(table).columns
         missing = [c for c in columns if c not in df.columns]
         if missing:
-            raise ByzerError(f"hive save into {path}: the table has no value for column(s) {', '.join(missing)}")
+            raise ByzerError(
+                f"hive save into {path}: the table has no value for column(s) {', '.join(missing)}"
+            )
         # (The table's own partitioning applies; partitionBy shapes only a table being created.)
         df.select(*columns).write.insertInto(table, overwrite=mode == "overwrite")

@@ -191,7 +191,9 @@ def version(ctx: SourceContext) -> DataFrame:
     from byzer_engine import __version__
 
     row = ("byzer-engine", __version__, ctx.spark.version, platform.python_version())
-    return ctx.spark.createDataFrame([row], "name string, version string, sparkVersion string, pythonVersion string")
+    return ctx.spark.createDataFrame(
+        [row], "name string, version string, sparkVersion string, pythonVersion string"
+    )
 
 
 def mlsql_table(ctx: SourceContext, path: str) -> DataFrame:

@@ -130,6 +130,14 @@ class JdbcConnection:
         self.connection.close()
 
 
+def column_types(df: DataFrame, url: str) -> str:
+    """The column list of a CREATE TABLE for ``df``, as Spark's JDBC writer would write it."""
+    jvm: Any = df.sparkSession._jvm  # type: ignore[attr-defined]
+    dialect = jvm.org.apache.spark.sql.jdbc.JdbcDialects.get(url)
+    utils = jvm.org.apache.spark.sql.execution.datasources.jdbc.JdbcUtils
+    return str(utils.schemaString(dialect, df._jdf.schema(), False, jvm.scala.Option.empty()))
+
+
 def _stage_name(table: str) -> str:
     schema, dot, _ = table.rpartition(".")
     return f"{schema}{dot}byzer_stage_{uuid.uuid4().hex[:12]}"
@@ -162,7 +170,9 @@ def save_jdbc(df: DataFrame, mode: str, options: dict[str, str]) -> None:
             try:
                 connection.execute(statement)
             except Exception as exc:
-                raise ByzerRuntimeError(f"jdbc driver statement failed: {statement}: {_jdbc_error(exc)}") from None
+                raise ByzerRuntimeError(
+                    f"jdbc driver statement failed: {statement}: {_jdbc_error(exc)}"
+                ) from None
         exists = connection.table_exists(table)
         if exists and mode == "ignore":
             return
@@ -195,7 +205,10 @@ def _stage_and_move(
     """Writes ``df`` into a new staging table, then runs ``moves`` (``{stage}`` = its name) in one transaction."""
     stage = _stage_name(table)
     try:
-        df.write.format("jdbc").options(**{**writer_options, "dbtable": stage}).mode("errorifexists").save()
+        # Created here (with Spark's own column types for the database): Spark's writer cannot tell a
+        # missing table from an error on databases it has no dialect for (SQLite), so it only appends.
+        connection.execute(f"CREATE TABLE {stage} ({column_types(df, writer_options['url'])})")
+        df.write.format("jdbc").options(**{**writer_options, "dbtable": stage}).mode("append").save()
         with connection.transaction():
             for statement in moves:
                 try:

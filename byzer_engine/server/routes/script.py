@@ -68,7 +68,7 @@ async def run_script(request: Request) -> Response:
 
     if req.execute_mode == "analyze":
         try:
-            statements = await state.run_control(engine.analyze, req.sql)
+            statements = await state.run_control(engine.analyze, req.sql, spark_check=req.spark_check)
         except Exception as exc:
             raise as_byzer_error(exc) from None
         return SafeJSONResponse(statements)
