@@ -96,7 +96,8 @@ def test_error_text_names_the_statement(engine: Engine) -> None:
     with pytest.raises(ByzerError) as caught:
         engine.run_script("select 1 as a as t;\nselect nope from t as u;", file="f.byzer")
     rendered = caught.value.render()
-    assert rendered.startswith("f.byzer:2:1: error: select failed: [UNRESOLVED_COLUMN")
+    # Spark names the column's own place in the statement (line 2, column 8: `nope`).
+    assert rendered.startswith("f.byzer:2:8: error: select failed: [UNRESOLVED_COLUMN")
     assert "select nope from t as u;" in rendered
     assert "\tat " not in rendered and "Traceback" not in rendered
 
