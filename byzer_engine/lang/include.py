@@ -136,7 +136,11 @@ def _rendered_path(statement: Include, position: Position, variables: Mapping[st
 
 
 def _resolve(
-    statement: Include, position: Position, including_file: str, context: _Context, variables: Mapping[str, str]
+    statement: Include,
+    position: Position,
+    including_file: str,
+    context: _Context,
+    variables: Mapping[str, str],
 ) -> str:
     kind = statement.type.lower()
     if kind not in INCLUDE_TYPES:

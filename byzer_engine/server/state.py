@@ -112,6 +112,7 @@ class ServerState:
                     self._restart_driver()
 
         threading.Thread(target=watch, name="byzer-driver-watch", daemon=True).start()
+
     def engine_when_ready(self) -> Engine:
         """Blocks until the engine is up: for listeners beside the app (the MySQL one) on the same Engine."""
         return self._engine_future.result()

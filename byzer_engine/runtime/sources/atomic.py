@@ -68,6 +68,7 @@ class HadoopFiles:
             return bytes(out.toByteArray())
         finally:
             stream.close()
+
     def local_path(self, path: Any = None) -> str | None:
         """The OS path of ``path`` when it is on the local file system, else None."""
         uri = (path if path is not None else self.path).toUri()
