@@ -317,7 +317,65 @@ def _embedded_database(url: str) -> str | None:
     return None
 
 
+# -- tokens: what one token may do ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the admin (any owner), or the holder of a token for some owners."""
+
+    owners: frozenset[str] | None  # None: any owner (admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.owners is None
+
+    def may_act_as(self, owner: str) -> bool:
+        return self.owners is None or owner in self.owners
+
+    def require_owner(self, owner: str) -> None:
+        if not self.may_act_as(owner):
+            raise ByzerAuthError(f"this token may not act as owner '{owner}'")
+
+
+ADMIN = Principal(None)
+
+
+def _same_token(presented: str, expected: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def token_principal(
+    admin_token: str | None, tokens: Mapping[str, list[str]], presented: str
+) -> Principal | None:
+    """What ``presented`` may do: the server token (``--token``) is the admin, a per-owner token
+    (``tokens`` / ``--tokens-file``) acts as the owners it lists ("*": any); None for no known token.
+    Every entry is compared (no early exit on a match)."""
+    found: Principal | None = ADMIN if admin_token and _same_token(presented, admin_token) else None
+    for token, owners in tokens.items():
+        if _same_token(presented, token) and found is None:
+            found = ADMIN if "*" in owners else Principal(frozenset(owners))
+    return found
+
+
+def tokens_for_owner(config: Any) -> Callable[[str], list[str] | None]:
+    """For a login protocol that checks a password against candidates (MySQL's scramble): the
+    tokens that may act as an owner; None when the engine has no token at all (open, loopback only)."""
+    admin_token = getattr(config, "token", None)
+    tokens: Mapping[str, list[str]] = getattr(config, "tokens", None) or {}
+
+    def candidates(owner: str) -> list[str] | None:
+        if not admin_token and not tokens:
+            return None
+        found = [admin_token] if admin_token else []
+        found += [t for t, owners in tokens.items() if "*" in owners or owner in owners]
+        return found
+
+    return candidates
+
+
 __all__ = [
+    "ADMIN",
     "CONF_ALLOW_LIST",
     "CONF_ALLOW_PREFIXES",
     "PATH_OPTION_KEYS",
@@ -330,6 +388,9 @@ __all__ = [
     "SQL_REFLECTION",
     "Construct",
     "Policy",
+    "Principal",
     "SqlFacts",
     "SqlPath",
+    "token_principal",
+    "tokens_for_owner",
 ]

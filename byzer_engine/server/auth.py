@@ -12,35 +12,12 @@ caller is admin (``byzer serve`` warns when such a server listens beyond loopbac
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
-
 from fastapi import Request
 
 from byzer_engine.lang.errors import ByzerAuthError
+from byzer_engine.policy import ADMIN, Principal, token_principal
 from byzer_engine.server.errors import BadRequest, Unauthorized
 from byzer_engine.server.params import read_params
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the admin (any owner), or the holder of a token for some owners."""
-
-    owners: frozenset[str] | None  # None: any owner (admin)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.owners is None
-
-    def may_act_as(self, owner: str) -> bool:
-        return self.owners is None or owner in self.owners
-
-    def require_owner(self, owner: str) -> None:
-        if not self.may_act_as(owner):
-            raise ByzerAuthError(f"this token may not act as owner '{owner}'")
-
-
-ADMIN = Principal(None)
 
 
 async def presented_token(request: Request) -> str | None:
@@ -59,22 +36,13 @@ async def presented_token(request: Request) -> str | None:
     return str(token) if token else None
 
 
-def _same(presented: str, expected: str) -> bool:
-    return hmac.compare_digest(presented.encode(), expected.encode())
-
-
 def principal_for(admin_token: str | None, tokens: dict[str, list[str]], presented: str | None) -> Principal:
-    """The principal a presented token stands for; raises 401/403 when it stands for none."""
+    """The principal a presented token stands for (``policy.token_principal``); 401/403 when none."""
     if not admin_token and not tokens:
         return ADMIN
     if presented is None:
         raise Unauthorized("this server requires a token: send 'Authorization: Bearer TOKEN'")
-    if admin_token and _same(presented, admin_token):
-        return ADMIN
-    found: Principal | None = None
-    for token, owners in tokens.items():  # every entry is compared: no early exit on a match
-        if _same(presented, token):
-            found = ADMIN if "*" in owners else Principal(frozenset(owners))
+    found = token_principal(admin_token, tokens, presented)
     if found is None:
         raise ByzerAuthError("the token is not valid")
     return found

@@ -14,14 +14,14 @@ from typing import Any
 from mysql_mimic import IdentityProvider, NativePasswordAuthPlugin, User
 from mysql_mimic.auth import AuthPlugin
 
+from byzer_engine.policy import tokens_for_owner
 from byzer_engine.runtime.owner import check_owner_name
 
 
 def tokens_for(config: Any, owner: str) -> list[str] | None:
-    """The passwords that may log in as ``owner``; None when the engine has no token (open, loopback
-    only). Today one server token may act as every owner."""
-    token = getattr(config, "token", None)
-    return [token] if token else None
+    """The passwords that may log in as ``owner`` (the policy's: the server token, and the per-owner
+    tokens that list the owner); None when the engine has no token (open, loopback only)."""
+    return tokens_for_owner(config)(owner)
 
 
 def is_loopback(peer: Any) -> bool:
