@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
@@ -41,14 +40,9 @@ def _schema(columns: tuple[tuple[str, str], ...]) -> str:
 
 def _connect(ctx: ETContext) -> str:
     from byzer_engine.llm.settings import resolve
-    from byzer_engine.runtime.ray_connect import ADDRESS_ENV, ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray, requested_address
 
-    requested = (
-        resolve(current(ctx.owner_state), {}).ray_address
-        or getattr(ctx.config, "ray_address", None)
-        or os.environ.get(ADDRESS_ENV)
-    )
-    return ensure_ray(requested)
+    return ensure_ray(requested_address(ctx.config, resolve(current(ctx.owner_state), {}).ray_address))
 
 
 def _finetune_jobs() -> list[dict[str, Any]]:

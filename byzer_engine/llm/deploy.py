@@ -145,13 +145,11 @@ def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
     from byzer_engine.llm.pool import client
     from byzer_engine.llm.sql_functions import register_helpers
     from byzer_engine.llm.udf import UdfTarget, register_udf
-    from byzer_engine.runtime.ray_connect import ADDRESS_ENV, ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray, requested_address
 
     deploy = parse_deploy_options(options)
     settings = resolve(current(ctx.owner_state), options)
-    requested = (
-        settings.ray_address or getattr(ctx.config, "ray_address", None) or os.environ.get(ADDRESS_ENV)
-    )
+    requested = requested_address(ctx.config, settings.ray_address)
     address = ensure_ray(requested)
     remote_cluster = requested is not None and not requested.startswith(("127.", "localhost"))
     if deploy.reconnect:

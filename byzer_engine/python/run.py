@@ -150,9 +150,9 @@ def run_python(ctx: ETContext, options: dict[str, str], place_of: Callable[[str]
     if data_mode not in ("model", "data"):
         raise ByzerError(f"dataMode must be model or data, not {data_mode!r}")
 
-    from byzer_engine.runtime.ray_connect import ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray, requested_address
 
-    ray_address = ensure_ray(conf.get("rayAddress") or getattr(ctx.config, "ray_address", None))
+    ray_address = ensure_ray(requested_address(ctx.config, conf.get("rayAddress")))
     actors = _Actors()
     ctx.on_cancel(actors.kill_all)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Any
 
 NAMESPACE = "byzer"
 ADDRESS_ENV = "BYZER_RAY_ADDRESS"
@@ -58,6 +59,13 @@ def _match_token_auth() -> None:
         Config.initialize("")
     except (ImportError, AttributeError):
         pass
+
+
+def requested_address(config: Any, setting: str | None = None) -> str | None:
+    """The one answer to "which Ray does this script use": its own ``rayAddress`` setting, else the
+    engine's (``EngineConfig`` merged ``--ray-address`` and ``BYZER_RAY_ADDRESS``), else the variable
+    itself (an engine built without ``EngineConfig.load``); None: the embedded one."""
+    return setting or getattr(config, "ray_address", None) or os.environ.get(ADDRESS_ENV) or None
 
 
 def current_address() -> str | None:

@@ -38,9 +38,9 @@ def pool_settings(ctx: ETContext, options: Mapping[str, str]) -> Resolved:
 
 
 def connect_ray(ctx: ETContext, settings: Resolved) -> str:
-    from byzer_engine.runtime.ray_connect import ensure_ray
+    from byzer_engine.runtime.ray_connect import ensure_ray, requested_address
 
-    return ensure_ray(settings.ray_address or getattr(ctx.config, "ray_address", None))
+    return ensure_ray(requested_address(ctx.config, settings.ray_address))
 
 
 def gpus_for_job(settings: Resolved) -> float:
