@@ -211,9 +211,11 @@ def _run(
             remote_server = ray.remote(servers.DataServer)
             handles = [
                 actors.add(
-                    remote_server.options(name=name, num_cpus=num_cpus, num_gpus=num_gpus, **common).remote(
-                        i, ctx.home, env, schema_json, BLOCK_ROWS
-                    )
+                    # Threaded (max_concurrency): in ``!python on`` the code runs inside the server and
+                    # fetches its own partition from it, which a one-call-at-a-time actor would deadlock.
+                    remote_server.options(
+                        name=name, num_cpus=num_cpus, num_gpus=num_gpus, max_concurrency=4, **common
+                    ).remote(i, ctx.home, env, schema_json, BLOCK_ROWS)
                 )
                 for i, name in enumerate(names)
             ]
