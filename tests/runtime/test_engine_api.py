@@ -107,10 +107,14 @@ def test_shell_is_refused_when_not_allowed(engine: Engine, monkeypatch: pytest.M
     with pytest.raises(ByzerAuthError):
         engine.run_script('set x = "id" where type="shell";')
     # ScriptUDF is user code: governed by allow_code, not by allow_shell.
-    engine.run_script("register ScriptUDF.`` as f where code='''def apply(a): return a''';")
+    engine.run_script(
+        "register ScriptUDF.`` as f where lang=\"python\" and code='''def apply(a): return a''';"
+    )
     monkeypatch.setattr(engine, "config", dataclasses.replace(engine.config, allow_code=False))
     with pytest.raises(ByzerAuthError, match="allow_code"):
-        engine.run_script("register ScriptUDF.`` as f where code='''def apply(a): return a''';")
+        engine.run_script(
+            "register ScriptUDF.`` as f where lang=\"python\" and code='''def apply(a): return a''';"
+        )
 
 
 def test_analyze(engine: Engine) -> None:

@@ -88,7 +88,8 @@ def start_server(root: Path, *extra: str, env_extra: dict[str, str] | None = Non
     command = [
         sys.executable,
         "-m",
-        "byzer_engine.server",
+        "byzer_engine",
+        "serve",
         "--port",
         str(port),
         "--token",

@@ -48,10 +48,16 @@ def test_include_through_a_symlink_out_of_the_home_is_refused(
 
 
 def test_unsupported_include_types_fetch_nothing(http: httpx.Client) -> None:
-    for kind in ("hdfs", "http", "lib"):
+    for kind in ("http", "lib"):
         response = run(http, f"include {kind}.`/etc/passwd`;")
         assert response.status_code == 400, response.text
         assert "unknown include type" in response.json()["message"] and "root:" not in response.text
+
+
+def test_an_hdfs_include_goes_through_the_owners_path_rules(http: httpx.Client) -> None:
+    response = run(http, "include hdfs.`/etc/passwd`;")
+    assert response.status_code in (400, 403), response.text
+    assert "outside your home" in response.json()["message"] and "root:" not in response.text
 
 
 def test_include_inside_the_home_works(http: httpx.Client, data_root: Path) -> None:

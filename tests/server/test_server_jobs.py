@@ -119,7 +119,10 @@ def test_two_jobs_with_one_name_cannot_run_at_once(
 ) -> None:
     pending = start_long_job(background, server_url, token, "only-once", "jack")
     wait_for(lambda: job_named(http, "only-once") is not None, "the first job to start")
-    twin = http.post("/run/script", data={"sql": "select 1 as a as t;", "jobName": "only-once"})
+    # Job names are unique per owner: the same owner cannot start a second one.
+    twin = http.post(
+        "/run/script", data={"sql": "select 1 as a as t;", "jobName": "only-once", "owner": "jack"}
+    )
     assert twin.status_code == 400 and "only-once" in twin.json()["message"]
     http.post("/killjob", data={"jobName": "only-once"})
     assert pending.result(timeout=WAIT_S).status_code == 499

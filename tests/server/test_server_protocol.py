@@ -183,14 +183,19 @@ def test_chat_messages_map_to_instruction_history_and_system_message() -> None:
             "stop": "\n",
         }
     )
-    assert mapping.chat_request(req) == {
+    # The typed request the model gets, and its JSON form (echoed as the response's "input").
+    request = mapping.chat_request(req)
+    assert request.raw == {
         "instruction": "Capital of France?",
         "history": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}],
         "system_msg": "Be brief.",
-        "max_length": "20",
-        "temperature": "0.2",
+        "max_length": 20,
+        "temperature": 0.2,
         "stopping_sequences": ["\n"],
     }
+    assert request.messages()[0] == {"role": "system", "content": "Be brief."}
+    assert (request.sampling.max_new_tokens, request.sampling.temperature) == (20, 0.2)
+    assert request.sampling.stop == ("\n",)
 
 
 def test_chat_needs_a_final_user_message_and_n_of_one() -> None:
@@ -218,7 +223,7 @@ def test_engine_answers_map_to_openai_objects_with_usage() -> None:
 
     text_req = CompletionRequest.model_validate({"model": "chat", "prompt": ["a", "b"], "echo": True})
     requests = mapping.completion_requests(text_req)
-    assert [r["max_length"] for r in requests] == ["16", "16"]
+    assert [r.sampling.max_new_tokens for r in requests] == [16, 16]
     answers = [{"output": "1", "metadata": {}}, {"output": "2", "metadata": {}}]
     result = mapping.completion(text_req, ["a", "b"], answers)
     assert [c.text for c in result.choices] == ["a1", "b2"]

@@ -141,7 +141,7 @@ def test_errors_carry_code_sqlstate_and_position_and_the_connection_goes_on(wire
         with pytest.raises(pymysql.err.OperationalError) as runtime:
             query(connection, "SELECT * FROM no_such_table_here")
         assert runtime.value.args[0] == 1105
-        assert runtime.value.args[1].startswith("<query>:1:1: runtime error: select failed:")
+        assert runtime.value.args[1].startswith("<query>:1:15: runtime error: select failed:")
         # A failure after the result's header went out (the job fails while rows stream).
         with pytest.raises(pymysql.err.OperationalError) as midway:
             query(connection, "SELECT raise_error('boom') AS x")
