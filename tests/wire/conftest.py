@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any
 
-import pymysql
 import pytest
+from wire_support import TOKEN
 
 from byzer_engine.runtime import Engine
 from byzer_engine.wire import WireListener, WireSettings
-
-TOKEN = "wire-token-5c2e"
 
 
 @pytest.fixture(scope="session")
@@ -35,16 +32,3 @@ def open_wire(engine: Engine) -> Iterator[WireListener]:
     listener.start()
     yield listener
     listener.stop()
-
-
-def connect(wire: WireListener, owner: str = "alice", password: str = TOKEN, **kwargs: Any) -> Any:
-    return pymysql.connect(
-        host="127.0.0.1", port=wire.port, user=owner, password=password, autocommit=True, **kwargs
-    )
-
-
-def query(connection: Any, sql: str, args: Any = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        names = [d[0] for d in cursor.description or ()]
-        return names, list(cursor.fetchall())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import mysql.connector
 import pytest
-from conftest import TOKEN, connect, query
+from wire_support import TOKEN, connect, query
 
 from byzer_engine.wire import WireListener
 

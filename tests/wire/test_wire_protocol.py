@@ -7,7 +7,7 @@ import decimal
 
 import pymysql
 import pytest
-from conftest import TOKEN, connect, query
+from wire_support import TOKEN, connect, query
 
 from byzer_engine.wire import WireListener
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pymysql
 import pytest
-from conftest import connect, query
+from wire_support import connect, query
 
 from byzer_engine.runtime import Engine
 from byzer_engine.wire import WireListener, WireSettings
