@@ -3,6 +3,7 @@ such as MLlib vectors, whose UDT Arrow-based UDFs cannot carry)."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,12 +20,14 @@ class PythonFunction(SqlFunction):
     name: ClassVar[str] = ""
 
     @staticmethod
+    @abstractmethod
     def return_type() -> DataType:
-        raise NotImplementedError  # pragma: no cover - every concrete subclass overrides it
+        """The SQL type of the function's result."""
 
     @staticmethod
+    @abstractmethod
     def call(*args: Any) -> Any:
-        raise NotImplementedError  # pragma: no cover - every concrete subclass overrides it
+        """The function over one row's (non-null) arguments."""
 
     def register(self, spark: SparkSession) -> None:
         spark.udf.register(self.name, _null_safe(type(self).call), type(self).return_type())
