@@ -23,6 +23,11 @@ NODE_IP_ENV = "BYZER_RAY_NODE_IP"
 # Plasma store of the embedded Ray: requests and responses are small JSON, so a modest store suffices.
 OBJECT_STORE_ENV = "BYZER_RAY_OBJECT_STORE_MB"
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+# Ray turns a loopback node address into the machine's outward one (and its servers then listen on every
+# interface) unless it believes it runs a single-machine Ray; this variable says so.
+_SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
 _lock = threading.Lock()
 
 
@@ -59,6 +64,15 @@ def _match_token_auth() -> None:
         Config.initialize("")
     except (ImportError, AttributeError):
         pass
+
+
+def _keep_on_loopback() -> None:
+    """An embedded Ray on loopback stays there: every Ray process (they inherit the environment) keeps
+    127.0.0.1 as the node address, so GCS, raylet, workers and agents listen on loopback only."""
+    os.environ[_SINGLE_MACHINE_ENV] = "0"
+    from ray._private import ray_constants
+
+    ray_constants.ENABLE_RAY_CLUSTER = False
 
 
 def requested_address(config: Any, setting: str | None = None) -> str | None:
@@ -100,6 +114,9 @@ def ensure_ray(address: str | None = None) -> str:
                 logging_level=logging.WARNING,
             )
         else:
+            node_ip = os.environ.get(NODE_IP_ENV, "127.0.0.1")
+            if node_ip in LOOPBACK:
+                _keep_on_loopback()
             ray.init(
                 num_cpus=_embedded_num_cpus(),
                 object_store_memory=_object_store_bytes(),
@@ -107,7 +124,7 @@ def ensure_ray(address: str | None = None) -> str:
                 # (!byzerllm setup "resources.master=0.001"); the embedded Ray is that head.
                 resources={"master": 1000.0},
                 include_dashboard=False,
-                _node_ip_address=os.environ.get(NODE_IP_ENV, "127.0.0.1"),
+                _node_ip_address=node_ip,
                 namespace=NAMESPACE,
                 log_to_driver=False,
                 logging_level=logging.WARNING,

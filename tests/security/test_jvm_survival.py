@@ -46,7 +46,10 @@ def test_a_killed_driver_is_reported_and_replaced(own_server: Server, tmp_path: 
         jvm = driver_jvm(own_server)
         answers: list[httpx.Response] = []
         slow = threading.Thread(
-            target=lambda: answers.append(run(alice, "select count(*) from range(0, 9000000000) as t;")),
+            # hours of work on any machine: it is still running when the driver is killed
+            target=lambda: answers.append(
+                run(alice, "select sum(hash(id)) as h from range(0, 100000000000000) as t;")
+            ),
             daemon=True,
         )
         slow.start()

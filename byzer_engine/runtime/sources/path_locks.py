@@ -82,10 +82,13 @@ def note_reads(paths: list[str]) -> list[str]:
             path = _key(raw)
             if path in script.paths:
                 continue
+            # Looked up again after each wait: a swap that ended with no reader registered forgets
+            # the path's state, and a claim made on that forgotten state would protect nothing.
             state = _paths.setdefault(path, _PathState())
             while state.writing or state.writers_waiting:
                 _lock.wait(0.2)
                 script.check()
+                state = _paths.setdefault(path, _PathState())
             state.readers[id(script)] = state.readers.get(id(script), 0) + 1
             script.paths.add(path)
     return paths
