@@ -68,7 +68,10 @@ def _pool_row(info: dict[str, Any]) -> tuple[Any, ...]:
     status = "running" if alive == workers else ("degraded" if alive else "down")
     if info.get("dead"):
         status = "dead"  # the master itself is gone: remove and deploy the model again
-    detail = {k: info.get(k) for k in ("model_type", "num_gpus", "num_cpus", "load_balance", "retries")}
+    detail = {
+        k: info.get(k)
+        for k in ("model_type", "num_gpus", "num_cpus", "load_balance", "retries", "master_restarted")
+    }
     detail["worker_stats"] = info.get("worker_stats", [])
     return (
         info.get("name", ""),

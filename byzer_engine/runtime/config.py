@@ -72,6 +72,9 @@ class EngineConfig:
     allow_private_callbacks: bool = False
     # A client that disconnects before its (synchronous) script ends cancels the job.
     cancel_on_disconnect: bool = True
+    # Tasks of a cancelled job still running this long after the cancel end the driver JVM (a new
+    # one takes over; see runtime/stuck_tasks.py); 0: never.
+    stuck_task_grace_s: float = 30.0
     # Whether /docs, /redoc and /openapi.json need the token like every other route.
     docs_need_token: bool = True
     # The address the embedded Spark driver and Ray bind to; None: loopback unless the master or

@@ -23,6 +23,7 @@ from byzer_engine.runtime.sources.path_locks import script_reads
 from byzer_engine.runtime.sources.registry import SourceRegistry
 from byzer_engine.runtime.spark_session import start_spark
 from byzer_engine.runtime.sql_guard import SqlGuard
+from byzer_engine.runtime.stuck_tasks import StuckTaskWatch, stages_of_group
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -54,6 +55,7 @@ class Engine:
         self._lost_owners: set[str] = set()
         self._lock = threading.RLock()
         self._closed = False
+        self._stuck = StuckTaskWatch(self.config.stuck_task_grace_s, self._end_driver)
 
     @property
     def policy(self) -> Policy:
@@ -122,7 +124,21 @@ class Engine:
             if spark is not None:
                 spark.interruptTag(group_id)
             return
-        self.spark.sparkContext.cancelJobGroup(group_id)
+        spark = self.spark
+        # Tasks run as threads of the driver in local mode: there a task that ignores the cancel is seen.
+        stages = stages_of_group(spark, group_id) if self.config.is_local else set()
+        spark.sparkContext.cancelJobGroup(group_id)
+        self._stuck.cancelled(spark, group_id, stages)
+
+    def _end_driver(self, reason: str) -> None:
+        """Ends the driver JVM (it cannot stop its tasks); the next use of ``spark`` starts a new one."""
+        with self._lock:
+            spark = self._spark
+        context: Any = getattr(spark, "_sc", None)
+        proc: Any = getattr(getattr(context, "_gateway", None), "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
 
     def _progress_of(self, group_id: str) -> str:
         if self.config.is_connect or self._spark is None:

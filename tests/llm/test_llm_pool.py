@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -143,3 +144,26 @@ select q, {ASK} as a from numbers as out;"""
     assert sum(w["restarts"] for w in final["worker_stats"]) > sum(
         w["restarts"] for w in before["worker_stats"]
     )
+
+
+def test_a_killed_master_is_restarted_with_its_workers(chat_model: ChatModel) -> None:
+    import ray
+
+    from byzer_engine.llm.pool.client import get_master
+
+    master = get_master(chat_model.name)
+    assert master is not None
+    old_pid = chat_model.stats()["master_pid"]
+    ray.kill(master, no_restart=False)  # as a crash or an OOM kill would end it
+    # The restarted master loads its workers again, and the model answers through it.
+    rows = chat_model.run(f"select {ASK} as a from (select 'Say hello.' as q) as out;")
+    assert isinstance(rows[0]["a"], str) and rows[0]["a"]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and chat_model.stats()["alive"] < 2:
+        time.sleep(0.5)
+    after = chat_model.stats()
+    assert after["master_restarted"] is True and after["master_pid"] != old_pid
+    assert after["alive"] == 2
+    listed = {row["name"]: row for row in chat_model.run("!byzerllm model list;")}[chat_model.name]
+    assert listed["status"] == "running"
+    assert json.loads(listed["detail"])["master_restarted"] is True

@@ -89,3 +89,43 @@ def test_a_killed_driver_is_reported_and_replaced(own_server: Server, tmp_path: 
             run(alice, "create table if not exists after_restart (n int) using parquet;").status_code == 200
         )
         assert run(alice, "select * from default.x as t;").status_code == 403
+
+
+# Spark cannot stop these tasks once cancelled: range() feeds an aggregate outside code generation.
+UNSTOPPABLE = "select max(sha2(cast(id as string), 256)) as m from range(0, 10000000000) as t;"
+
+
+@pytest.mark.slow
+def test_tasks_that_ignore_a_kill_get_the_driver_replaced(own_server: Server) -> None:
+    with own_server.client(ALICE_TOKEN, timeout=RESTART_TIMEOUT_S) as alice:
+        assert run(alice, "select 1 as x as t;").status_code == 200
+        jvm = driver_jvm(own_server)
+        answers: list[httpx.Response] = []
+        slow = threading.Thread(
+            target=lambda: answers.append(run(alice, UNSTOPPABLE, jobName="unstoppable")), daemon=True
+        )
+        slow.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            names = {job["jobName"] for job in alice.get("/runningjobs").json().values()}
+            if "unstoppable" in names:
+                break
+            time.sleep(0.3)
+        time.sleep(2)  # its tasks are running
+        assert alice.post("/killjob", data={"jobName": "unstoppable", "owner": "alice"}).status_code == 200
+        slow.join(timeout=60)
+        assert answers and answers[0].status_code != 200
+
+        # The tasks run on after the kill; after the grace period the driver is replaced.
+        deadline = time.monotonic() + RESTART_TIMEOUT_S
+        while time.monotonic() < deadline and jvm.is_running() and jvm.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(1)
+        assert not jvm.is_running() or jvm.status() == psutil.STATUS_ZOMBIE, "the stuck driver was kept"
+        deadline = time.monotonic() + RESTART_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if httpx.get(f"{own_server.url}/health/readiness", timeout=5).status_code == 200:
+                break
+            time.sleep(1)
+        assert run(alice, "select 3 as x as t;").json() == [{"x": 3}]
+        assert driver_jvm(own_server).pid != jvm.pid
+        assert "were still running" in own_server.log_text()

@@ -14,6 +14,8 @@ from byzer_engine.llm.requests import LLMRequest
 from byzer_engine.runtime.ray_connect import NAMESPACE
 
 DESCRIBE_TIMEOUT_S = 30.0
+# How often Ray restarts a pool master that died (a crash, an OOM kill) before the pool is dead.
+MASTER_RESTARTS = 3
 # Loading a large model onto a slow disk can take minutes; a pool that never schedules must not hang forever.
 START_TIMEOUT_S = 1800.0
 
@@ -123,7 +125,9 @@ def deploy(spec: PoolSpec) -> tuple[dict[str, Any], str]:
             lifetime="detached",
             num_cpus=0,
             max_concurrency=1000,
-            max_restarts=0,
+            # A master that dies is restarted by Ray (its workers are loaded again); requests that
+            # were in flight fail with a clear error, later ones wait for it.
+            max_restarts=MASTER_RESTARTS,
         ).remote(spec)
     except ValueError as exc:
         raise ByzerError(f"cannot deploy '{spec.name}': {exc}") from exc

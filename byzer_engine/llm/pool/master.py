@@ -78,6 +78,9 @@ class PoolMaster:
         self.retries = 0
         self._replacing: set[int] = set()
         self._window: _Window | None = None
+        # Ray restarts a master that died (its workers died with it): the restarted one loads its
+        # workers again when the first request (or description) arrives, and says it was restarted.
+        self.master_restarted = _was_restarted()
 
     # -- life cycle --------------------------------------------------------------------------------
     def _new_worker(self, index: int) -> Any:
@@ -114,8 +117,18 @@ class PoolMaster:
         return self.fingerprint
 
     # -- routing -----------------------------------------------------------------------------------
+    def _restore_after_restart(self) -> None:
+        """A restarted master has no workers yet: each slot gets one, as if its worker had died."""
+        if not self.master_restarted:
+            return
+        for slot in self.slots:
+            if slot.handle is None and not slot.failure and slot.index not in self._replacing:
+                self._replacing.add(slot.index)
+                asyncio.get_running_loop().create_task(self._replace(slot))
+
     async def _acquire(self) -> _Slot:
         deadline = time.monotonic() + WAIT_FOR_WORKER_S
+        self._restore_after_restart()
         async with self.changed:
             while True:
                 live = [s for s in self.slots if s.alive]
@@ -326,6 +339,7 @@ class PoolMaster:
             "windows": self.windows,
             "errors": self.errors,
             "retries": self.retries,
+            "master_restarted": self.master_restarted,
             "alive": alive,
             "busy": busy,
             "idle": alive - busy,
@@ -333,8 +347,17 @@ class PoolMaster:
         }
 
     async def describe(self) -> dict[str, Any]:
+        self._restore_after_restart()
         return self.describe_now()
 
     async def worker_handles(self) -> list[Any]:
         """The live workers' actor handles (for operators and fault-injection tests)."""
         return [s.handle for s in self.slots if s.alive]
+
+
+def _was_restarted() -> bool:
+    """Whether Ray restarted this actor after it died (False for a new one, or outside an actor)."""
+    try:
+        return bool(ray.get_runtime_context().was_current_actor_reconstructed)
+    except (AttributeError, RuntimeError, AssertionError):
+        return False
