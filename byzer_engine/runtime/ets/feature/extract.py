@@ -132,7 +132,9 @@ select fe(doc) as has_phone, fe_email(doc) as has_email, fe_cleanHtml(doc) as te
             raise ByzerError("FeatureExtractInPlace needs a table")
         column = options.get("inputCol") or "doc"
         if column not in table.columns:
-            raise ByzerError(f"FeatureExtractInPlace: no column {column} (columns: {', '.join(table.columns)})")
+            raise ByzerError(
+                f"FeatureExtractInPlace: no column {column} (columns: {', '.join(table.columns)})"
+            )
         struct = ", ".join(f"{name}: {kind}" for name, kind in FACTS)
         facts = F.udf(lambda text: text_facts(None if text is None else str(text)), f"struct<{struct}>")
         out = table.withColumn("__facts", facts(F.col(column)))

@@ -173,7 +173,9 @@ def _pretrained(ctx: ETContext, paths: str) -> dict[str, list[float]]:
             try:
                 values = [float(x) for x in parts[1:]]
             except ValueError:
-                raise ByzerError(f"Word2VecInPlace: {path} is not a word-vector file: {row[0][:80]!r}") from None
+                raise ByzerError(
+                    f"Word2VecInPlace: {path} is not a word-vector file: {row[0][:80]!r}"
+                ) from None
             if len(parts) == 2 and parts[0].isdigit():
                 continue  # the "count size" header
             vectors[parts[0]] = values
@@ -228,7 +230,8 @@ select w2v("the cat") as v as out;"""
             ).fit(_with_words(table, column, rules))
             model.write().overwrite().save(join(base, "model"))
             vectors = {
-                str(r["word"]): [float(x) for x in r["vector"].toArray()] for r in model.getVectors().collect()
+                str(r["word"]): [float(x) for x in r["vector"].toArray()]
+                for r in model.getVectors().collect()
             }
         document = {
             "rules": rules.to_json(),
