@@ -34,7 +34,19 @@ class AssertExt(ET):
         condition_sql = f"NOT coalesce(({expression}), false)"
         if ctx.check_sql is not None:
             ctx.check_sql(f"SELECT 1 WHERE {condition_sql}")
-        failing = table.where(condition_sql)
+        failing = _unique_names(table).where(condition_sql)
         if not table.take(1) or failing.take(1):
             raise ByzerRuntimeError(message)
         return table
+
+
+def _unique_names(table: DataFrame) -> DataFrame:
+    """The table with a repeated column name (a join's two ``id``) kept by its first column only, the
+    later ones renamed ``NAME_2``, ``NAME_3``..., so that a condition can name either."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in table.columns:
+        count = seen.get(name.lower(), 0) + 1
+        seen[name.lower()] = count
+        names.append(name if count == 1 else f"{name}_{count}")
+    return table if names == table.columns else table.toDF(*names)
