@@ -125,9 +125,10 @@ def deploy(spec: PoolSpec) -> tuple[dict[str, Any], str]:
             lifetime="detached",
             num_cpus=0,
             max_concurrency=1000,
-            # A master that dies is restarted by Ray (its workers are loaded again); requests that
-            # were in flight fail with a clear error, later ones wait for it.
+            # A master that dies is restarted by Ray (its workers are loaded again), and the calls it
+            # had (or that arrive while it restarts) are sent again to the new one: they are pure.
             max_restarts=MASTER_RESTARTS,
+            max_task_retries=MASTER_RESTARTS,
         ).remote(spec)
     except ValueError as exc:
         raise ByzerError(f"cannot deploy '{spec.name}': {exc}") from exc
