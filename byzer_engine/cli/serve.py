@@ -68,9 +68,11 @@ def server_config(
     off: dict[str, Any] = {
         key: False for key in _SERVER_OFF_BY_DEFAULT if not flags[key] and not _configured(key, config_file)
     }
-    # A server keeps owners apart (jobs, catalog) unless its configuration says otherwise.
-    if not _configured("isolate_owners", config_file):
-        off["isolate_owners"] = True
+    # A server keeps owners apart (jobs, catalog), and their paths in their homes, unless its
+    # configuration says otherwise.
+    for key in ("isolate_owners", "rooted_paths"):
+        if not _configured(key, config_file):
+            off[key] = True
     return dataclasses.replace(loaded, **off) if off else loaded
 
 

@@ -154,12 +154,14 @@ def _resolve(
         base = os.path.dirname(including_file)
     else:
         base = context.root
-    candidate = os.path.normpath(os.path.join(base, path)) if base else os.path.normpath(path)
-    _check(statement, position, candidate, context.resolve)
+    written = os.path.normpath(os.path.join(base, path)) if base else os.path.normpath(path)
+    # The file read is the one the owner's path rules name (a rooted "/x" is in the home), never the
+    # path as written; a path relative to the root goes to them as written, so "../x" is theirs to see.
+    as_written = context.resolve is not None and (not base or base == context.root)
+    candidate = _checked(statement, position, path if as_written else written, context.resolve)
     for extension in EXTENSIONS:
         if os.path.isfile(candidate + extension):
-            _check(statement, position, candidate + extension, context.resolve)
-            return candidate + extension
+            return _checked(statement, position, candidate + extension, context.resolve)
     raise ByzerIncludeError(
         f"cannot include {statement.type}.`{statement.path}`: no file {candidate} "
         f"(also tried {candidate}.byzer and {candidate}.mlsql)",
@@ -167,12 +169,13 @@ def _resolve(
     )
 
 
-def _check(statement: Include, position: Position, path: str, resolve: Callable[[str], str] | None) -> None:
-    """Refuses an included file the owner may not read (outside the home, a symlink out of it)."""
+def _checked(statement: Include, position: Position, path: str, resolve: Callable[[str], str] | None) -> str:
+    """The file to read for ``path`` by the owner's path rules; refuses one the owner may not read
+    (outside the home, a symlink out of it)."""
     if resolve is None:
-        return
+        return path
     try:
-        resolve(path)
+        return resolve(path)
     except ByzerAuthError as error:
         raise ByzerAuthError(
             f"include {statement.type}.`{statement.path}`: {error.message}", position

@@ -72,6 +72,9 @@ class EngineConfig:
     allow_private_callbacks: bool = False
     # A client that disconnects before its (synchronous) script ends cancels the job.
     cancel_on_disconnect: bool = True
+    # Paths beginning with "/" live in the owner's home, as Byzer's path prefix makes them (only an
+    # explicit ``file://`` path is absolute). On for ``byzer serve``; off for ``byzer run`` unless set.
+    rooted_paths: bool = False
     # Tasks of a cancelled job still running this long after the cancel end the driver JVM (a new
     # one takes over; see runtime/stuck_tasks.py); 0: never.
     stuck_task_grace_s: float = 30.0
@@ -135,6 +138,7 @@ _ENV_KEYS: dict[str, str] = {
     "BYZER_TOKENS_FILE": "tokens_file",
     "BYZER_ISOLATE_OWNERS": "isolate_owners",
     "BYZER_ALLOW_PRIVATE_CALLBACKS": "allow_private_callbacks",
+    "BYZER_ROOTED_PATHS": "rooted_paths",
 }
 _BOOL_KEYS = {
     "allow_shell",
@@ -144,6 +148,7 @@ _BOOL_KEYS = {
     "hive_support",
     "isolate_owners",
     "allow_private_callbacks",
+    "rooted_paths",
 }
 
 

@@ -333,7 +333,12 @@ class Engine:
         if session_per_request:
             spark = self._new_session(owner)
             self.functions.register_all(spark)
-        resolver = PathResolver(owner_session.home, self.policy.allow_any_path, default_path_prefix)
+        resolver = PathResolver(
+            owner_session.home,
+            self.policy.allow_any_path,
+            default_path_prefix,
+            rooted=self.config.rooted_paths,
+        )
         messages: list[str] = []
 
         def emit(message: str) -> None:

@@ -45,3 +45,30 @@ def test_request_prefix(tmp_path: Path) -> None:
     assert resolver.resolve("data.csv") == str(tmp_path / "project" / "data.csv")
     with pytest.raises(ByzerAuthError):
         PathResolver(str(tmp_path), allow_any_path=False, prefix="../other").resolve("x")
+
+
+@pytest.mark.parametrize("allow_any_path", [False, True])
+def test_rooted_paths_beginning_with_a_slash_live_in_the_home(tmp_path: Path, allow_any_path: bool) -> None:
+    resolver = PathResolver(str(tmp_path), allow_any_path=allow_any_path, rooted=True)
+    assert resolver.resolve("/tmp/data.csv") == str(tmp_path / "tmp" / "data.csv")
+    assert resolver.resolve("/etc/passwd") == str(tmp_path / "etc" / "passwd")
+    assert resolver.resolve("~/notes") == str(tmp_path / "notes")
+    assert resolver.resolve("rel/x") == str(tmp_path / "rel" / "x")
+    inside = str(tmp_path / "already" / "here")
+    assert resolver.resolve(inside) == inside  # resolving twice changes nothing
+    assert resolver.resolve(resolver.resolve("/a/b")) == str(tmp_path / "a" / "b")
+    with pytest.raises(ByzerAuthError, match="outside your home"):
+        PathResolver(str(tmp_path), allow_any_path=False, rooted=True).resolve("/../../etc/passwd")
+
+
+def test_rooted_paths_keep_an_explicit_file_scheme_absolute(tmp_path: Path) -> None:
+    with pytest.raises(ByzerAuthError, match="outside your home"):
+        PathResolver(str(tmp_path), allow_any_path=False, rooted=True).resolve("file:///etc/passwd")
+    anywhere = PathResolver(str(tmp_path), allow_any_path=True, rooted=True)
+    assert anywhere.resolve("file:///etc/passwd") == "/etc/passwd"
+
+
+def test_rooted_paths_go_under_the_request_prefix(tmp_path: Path) -> None:
+    resolver = PathResolver(str(tmp_path), allow_any_path=False, prefix="/projects/p1", rooted=True)
+    assert resolver.resolve("/data/x") == str(tmp_path / "projects" / "p1" / "data" / "x")
+    assert resolver.resolve("y") == str(tmp_path / "projects" / "p1" / "y")

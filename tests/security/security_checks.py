@@ -20,3 +20,12 @@ def assert_refused(response: httpx.Response, *words: str) -> dict[str, object]:
         assert word in str(body["message"]), body
     assert "Traceback" not in response.text
     return body
+
+
+def assert_kept_in_home(response: httpx.Response, home: str) -> None:
+    """A path written as absolute was read in the owner's home (where it does not exist): a 400 that
+    names the home path, nothing of the file it would have named elsewhere."""
+    assert response.status_code == 400, response.text
+    message = str(response.json()["message"])
+    assert home in message, message
+    assert "root:" not in response.text and "Traceback" not in response.text

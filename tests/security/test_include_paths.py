@@ -26,11 +26,18 @@ def test_include_of_another_owners_file_is_refused(http: httpx.Client, victim_fi
     for script in [
         "include local.`../victim/secret`;",
         "include project.`../victim/secret.byzer`;",
-        f"include local.`{victim_file}`;",
-        "include local.`/etc/passwd`;",
+        f"include local.`file://{victim_file}`;",
+        "include local.`file:///etc/passwd`;",
     ]:
         response = run(http, script)
         assert_refused(response, "include", "outside your home")
+        assert SECRET not in response.text and "root:" not in response.text
+
+
+def test_an_absolute_include_path_is_read_in_the_home(http: httpx.Client, victim_file: Path) -> None:
+    for script in [f"include local.`{victim_file}`;", "include local.`/etc/passwd`;"]:
+        response = run(http, script)
+        assert response.status_code in (400, 404), response.text
         assert SECRET not in response.text and "root:" not in response.text
 
 
@@ -55,9 +62,11 @@ def test_unsupported_include_types_fetch_nothing(http: httpx.Client) -> None:
 
 
 def test_an_hdfs_include_goes_through_the_owners_path_rules(http: httpx.Client) -> None:
-    response = run(http, "include hdfs.`/etc/passwd`;")
+    response = run(http, "include hdfs.`file:///etc/passwd`;")
     assert response.status_code in (400, 403), response.text
     assert "outside your home" in response.json()["message"] and "root:" not in response.text
+    rooted = run(http, "include hdfs.`/etc/passwd`;")
+    assert rooted.status_code in (400, 404) and "root:" not in rooted.text
 
 
 def test_include_inside_the_home_works(http: httpx.Client, data_root: Path) -> None:

@@ -46,10 +46,10 @@ def test_byzers_access_token_field_is_accepted(server_url: str, token: str) -> N
     "statement",
     [
         "load json.`../other_owner/secret` as t;",
-        "load text.`/etc/passwd` as t;",
+        "load text.`file:///etc/passwd` as t;",
         "load text.`file:///etc/hostname` as t;",
         "select 1 as a as t;\nsave overwrite t as json.`../../escaped`;",
-        "select 1 as a as t;\nsave overwrite t as json.`/tmp/escaped-by-owner`;",
+        "select 1 as a as t;\nsave overwrite t as json.`file:///tmp/escaped-by-owner`;",
     ],
 )
 def test_paths_outside_the_owners_home_are_refused(http: httpx.Client, statement: str) -> None:
@@ -59,6 +59,16 @@ def test_paths_outside_the_owners_home_are_refused(http: httpx.Client, statement
     assert body["kind"] == "auth error"
     assert "home" in body["message"]
     assert isinstance(body["line"], int)
+
+
+def test_absolute_paths_live_in_the_owners_home(http: httpx.Client, data_root: Path) -> None:
+    script = "select 1 as a as t;\nsave overwrite t as json.`/tmp/escaped-by-owner`;"
+    response = http.post("/run/script", data={"sql": script, "owner": "mallory"})
+    assert response.status_code == 200, response.text
+    assert (data_root / "mallory" / "tmp" / "escaped-by-owner").is_dir()
+    response = http.post("/run/script", data={"sql": "load text.`/etc/passwd` as t;", "owner": "mallory"})
+    assert response.status_code == 400 and "root:" not in response.text
+    assert str(data_root / "mallory" / "etc" / "passwd") in response.json()["message"]
 
 
 def test_nothing_was_written_outside_the_home(data_root: Path) -> None:
