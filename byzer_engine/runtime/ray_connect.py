@@ -75,6 +75,14 @@ def _keep_on_loopback() -> None:
     ray_constants.ENABLE_RAY_CLUSTER = False
 
 
+def _host(address: str) -> str:
+    """The host part of ``host:port`` (or of ``ray://host:port``; ``[::1]:port`` for IPv6)."""
+    rest = address.split("://", 1)[-1]
+    if rest.startswith("["):
+        return rest[1:].split("]", 1)[0]
+    return rest.rsplit(":", 1)[0] if ":" in rest else rest
+
+
 def requested_address(config: Any, setting: str | None = None) -> str | None:
     """The one answer to "which Ray does this script use": its own ``rayAddress`` setting, else the
     engine's (``EngineConfig`` merged ``--ray-address`` and ``BYZER_RAY_ADDRESS``), else the variable
@@ -107,6 +115,10 @@ def ensure_ray(address: str | None = None) -> str:
         target = address or os.environ.get(ADDRESS_ENV) or None
         if target:
             _match_token_auth()
+            if _host(target) in LOOPBACK:
+                # A process that only connects (a Spark Python worker started before this process
+                # chose loopback) would otherwise turn 127.0.0.1 into the machine's outward address.
+                _keep_on_loopback()
             ray.init(
                 address=target,
                 namespace=NAMESPACE,
