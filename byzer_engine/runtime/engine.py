@@ -45,6 +45,9 @@ class Engine:
         self.jobs = JobRegistry(self._cancel_group, self._progress_of)
         # Every SQL text a script hands to Spark is checked against the policy first.
         self.sql_guard = SqlGuard()
+        # Rewrites of SQL texts before the check (plugins whose functions need one, e.g. the LLM
+        # functions typed by an argument); each is idempotent on its own output.
+        self._sql_rewriters: list[Callable[[str], str]] = []
         self._spark: SparkSession | None = None
         self._owners: dict[str, OwnerSession] = {}
         self._job_sessions: dict[str, SparkSession] = {}
@@ -54,6 +57,17 @@ class Engine:
         self._lost_owners: set[str] = set()
         self._lock = threading.RLock()
         self._closed = False
+
+    def add_sql_rewriter(self, rewrite: Callable[[str], str]) -> None:
+        """Adds ``rewrite`` to what every script's SQL goes through before its check (once)."""
+        with self._lock:
+            if rewrite not in self._sql_rewriters:
+                self._sql_rewriters.append(rewrite)
+
+    def rewrite_sql(self, sql: str) -> str:
+        for rewrite in list(self._sql_rewriters):
+            sql = rewrite(sql)
+        return sql
 
     @property
     def policy(self) -> Policy:

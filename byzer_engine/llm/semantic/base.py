@@ -1,0 +1,38 @@
+"""What a semantic operator is: a name, a Spark result type, the request it makes of a row, and how
+it reads the answer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+ANSWER_TOKENS = 256
+_ANSWER = "answer"
+
+
+class SemanticFunction(ABC):
+    name: ClassVar[str] = ""
+    doc: ClassVar[str] = ""
+    # The Spark type of the result; "string" with ``typed_by_argument`` set: JSON text that
+    # ``rewrite_typed_calls`` reads as the type given in that (0-based) argument.
+    return_type: ClassVar[str] = "string"
+    typed_by_argument: ClassVar[int | None] = None
+
+    @abstractmethod
+    def request(self, args: list[Any]) -> dict[str, Any]:
+        """The request for one row's arguments (after the function name; none of them NULL)."""
+
+    @abstractmethod
+    def read(self, answer: Any) -> Any:
+        """The row's value from the parsed JSON answer (or the text, for a free-text request)."""
+
+    @staticmethod
+    def structured(
+        instruction: str, schema: dict[str, Any], max_length: int = ANSWER_TOKENS
+    ) -> dict[str, Any]:
+        return {
+            "instruction": instruction,
+            "response_format": schema,
+            "temperature": 0,
+            "max_length": max_length,
+        }
