@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from byzer_engine.llm.requests import LLMRequest, RequestError, parse_request
 from byzer_engine.llm.semantic import SemanticFunction, semantic_functions
+from byzer_engine.llm.semantic.aggregate import reduce_group
 from byzer_engine.llm.structured import FormatError
+from byzer_engine.llm.usage import Limits, metered_call
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -31,6 +33,7 @@ class SemanticTarget:
 
     ray_address: str
     timeout_s: float | None = None
+    limits: Limits = field(default_factory=Limits)
 
 
 def _value(cell: Any) -> Any:
@@ -44,48 +47,83 @@ def _value(cell: Any) -> Any:
 
 
 def _ask(target: SemanticTarget, name: str, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-    from byzer_engine.llm.pool.client import call
+    from byzer_engine.llm.udf import task_identity
     from byzer_engine.runtime.ray_connect import ensure_ray
 
     ensure_ray(target.ray_address)
-    return call(name, requests, timeout_s=target.timeout_s)
+    owner, job = task_identity()
+    return metered_call(
+        name, requests, owner=owner, job=job, limits=target.limits, timeout_s=target.timeout_s
+    )
 
 
-def _read(op: SemanticFunction, request: LLMRequest, response: dict[str, Any]) -> Any:
+def _answer(op: SemanticFunction, request: LLMRequest, response: dict[str, Any]) -> Any:
+    """The answer of one response: parsed JSON for a structured request, else its output."""
     if "error" in response:
-        log.warning("%s: a row's request failed: %s", op.name, response["error"])
-        return None
+        raise ValueError(f"a request failed: {response['error']}")
     output = response.get("output")
-    try:
-        return op.read(json.loads(str(output)) if request.schema is not None else output)
-    except (ValueError, KeyError, TypeError) as exc:
-        log.warning("%s: an answer could not be read: %s", op.name, exc)
-        return None
+    return json.loads(str(output)) if request.schema is not None else output
 
 
 def answer_rows(target: SemanticTarget, op: SemanticFunction, columns: list[pd.Series]) -> pd.Series:
-    """The UDF body: each row's request, one pool call per deployed function named in the batch."""
+    """The UDF body: each row's requests, one pool call per deployed function named in the batch."""
     rows = [[_value(c) for c in cells] for cells in zip(*columns, strict=True)]
     out: list[Any] = [None] * len(rows)
-    pending: dict[str, list[tuple[int, LLMRequest]]] = defaultdict(list)
+    asked: dict[int, list[LLMRequest]] = {}
+    pending: dict[str, list[LLMRequest]] = defaultdict(list)
     for index, row in enumerate(rows):
         if not row or any(v is None for v in row):
             continue
         try:
-            pending[str(row[0])].append((index, parse_request(op.request(row[1:]))))
+            requests = [parse_request(raw) for raw in op.requests(row[1:])]
         except (FormatError, RequestError) as exc:
             log.warning("%s: a row's arguments were refused: %s", op.name, exc)
-    for name, items in pending.items():
-        requests = [r for _, r in items]
-        for (index, request), response in zip(items, _ask(target, name, requests), strict=True):
-            out[index] = _read(op, request, response)
+            continue
+        asked[index] = requests
+        pending[str(row[0])].extend(requests)
+    responses: dict[int, dict[str, Any]] = {}
+    for name, requests in pending.items():
+        for request, response in zip(requests, _ask(target, name, requests), strict=True):
+            responses[id(request)] = response
+    for index, requests in asked.items():
+        try:
+            out[index] = op.combine([_answer(op, r, responses[id(r)]) for r in requests])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("%s: a row has no value: %s", op.name, exc)
     return pd.Series(out, index=columns[0].index if columns else None, dtype=object)
+
+
+def aggregate_group(target: SemanticTarget, columns: list[pd.Series]) -> str | None:
+    """The aggregate UDF body: the group's (name, instruction, text) rows reduced by ``reduce_group``."""
+    rows = [[_value(c) for c in cells] for cells in zip(*columns, strict=True)]
+    rows = [r for r in rows if len(r) == 3 and r[0] is not None and r[1] is not None and r[2] is not None]
+    if not rows:
+        return None
+    name, instruction = str(rows[0][0]), str(rows[0][1])
+
+    def ask(raws: list[dict[str, Any]]) -> list[str | None]:
+        requests = [parse_request(raw) for raw in raws]
+        answers: list[str | None] = []
+        for response in _ask(target, name, requests):
+            if "error" in response:
+                log.warning("llm_agg: a request failed: %s", response["error"])
+            answers.append(None if "error" in response else str(response.get("output")))
+        return answers
+
+    return reduce_group(instruction, [str(r[2]) for r in rows], ask)
 
 
 def make_semantic_udf(target: SemanticTarget, op: type[SemanticFunction]) -> Any:
     from pyspark.sql.functions import pandas_udf
 
     operator = op()
+    if op.aggregate:
+
+        def reduce_operator(names: pd.Series, instructions: pd.Series, texts: pd.Series) -> str | None:
+            return aggregate_group(target, [names, instructions, texts])
+
+        reduce_operator.__name__ = op.name
+        return pandas_udf(reduce_operator, op.return_type)  # type: ignore[call-overload]
 
     def call_operator(*columns: pd.Series) -> pd.Series:
         return answer_rows(target, operator, list(columns))

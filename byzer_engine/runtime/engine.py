@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 FETCH_TYPES = ("collect", "take")
 # The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
 POOL_PROPERTY = "spark.scheduler.pool"
+# The job's name, as Spark tasks see it (LLM functions record their usage under it).
+JOB_NAME_PROPERTY = "byzer.job.name"
 
 
 class Engine:
@@ -164,6 +166,7 @@ class Engine:
             description = f"{job.info.owner}: {job.info.job_name}"
             spark.sparkContext.setJobGroup(job.group_id, description, interruptOnCancel=True)
             spark.sparkContext.setLocalProperty(POOL_PROPERTY, job.info.owner)
+            spark.sparkContext.setLocalProperty(JOB_NAME_PROPERTY, job.info.job_name)
         try:
             yield
         finally:
@@ -177,6 +180,7 @@ class Engine:
                     "spark.job.description",
                     "spark.job.interruptOnCancel",
                     POOL_PROPERTY,
+                    JOB_NAME_PROPERTY,
                 ):
                     context.setLocalProperty(key, None)  # type: ignore[arg-type]
 

@@ -119,3 +119,38 @@ def test_llm_summarize_gives_text(chat_model: ChatModel) -> None:
         """select llm_summarize('chat', 'The quick brown fox jumps over the lazy dog. The dog sleeps on.') as s as out;"""
     )
     assert isinstance(row["s"], str) and row["s"]
+
+
+def test_llm_similarity_is_the_cosine_of_the_embeddings(chat_model: ChatModel) -> None:
+    rows = chat_model.run(
+        """select llm_similarity('chat', 'a red apple', 'a red apple') as same,
+  llm_similarity('chat', 'a red apple', 'the stock market fell today') as other as out;"""
+    )
+    (row,) = rows
+    assert row["same"] == pytest.approx(1.0, abs=1e-4)
+    assert -1.0 <= row["other"] < row["same"]
+
+
+def test_llm_agg_reduces_a_group_larger_than_the_context(chat_model: ChatModel) -> None:
+    script = """
+select if(id < 900, 'big', 'small') as grp,
+  concat('Order ', cast(1000 + id as string), ' was shipped to ', element_at(array('Paris', 'Rome', 'Oslo'), cast(id % 3 + 1 as int)), ' on day ', cast(id % 28 + 1 as string), '.') as note
+from range(903) as orders;
+"""
+    # The whole big group in one request is more than the model's context.
+    (whole,) = chat_model.run(
+        script
+        + """select get_json_object(chat(llm_param(map("instruction", concat_ws('\\n', collect_list(note)),
+  "max_length", "1")))[0], '$.error') as error from orders where grp = 'big' as t;"""
+    )
+    assert "more than the model's context" in whole["error"]
+    before = chat_model.stats()["requests_served"]
+    rows = chat_model.run(
+        script
+        + "select grp, llm_agg('chat', 'Which cities were orders shipped to?', note) as answer from orders group by grp as out;"
+    )
+    served = chat_model.stats()["requests_served"] - before
+    answers = {r["grp"]: r["answer"] for r in rows}
+    assert set(answers) == {"big", "small"}
+    assert all(isinstance(a, str) and a for a in answers.values())
+    assert served > 2  # the big group took several requests, and then their reduction

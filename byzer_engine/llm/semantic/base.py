@@ -7,7 +7,6 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 ANSWER_TOKENS = 256
-_ANSWER = "answer"
 
 
 class SemanticFunction(ABC):
@@ -17,6 +16,8 @@ class SemanticFunction(ABC):
     # ``rewrite_typed_calls`` reads as the type given in that (0-based) argument.
     return_type: ClassVar[str] = "string"
     typed_by_argument: ClassVar[int | None] = None
+    # An aggregate (``GROUP BY``): its arguments are columns of a group, reduced to one value.
+    aggregate: ClassVar[bool] = False
 
     @abstractmethod
     def request(self, args: list[Any]) -> dict[str, Any]:
@@ -25,6 +26,14 @@ class SemanticFunction(ABC):
     @abstractmethod
     def read(self, answer: Any) -> Any:
         """The row's value from the parsed JSON answer (or the text, for a free-text request)."""
+
+    def requests(self, args: list[Any]) -> list[dict[str, Any]]:
+        """Every request a row makes (one, unless the operator overrides this and ``combine``)."""
+        return [self.request(args)]
+
+    def combine(self, answers: list[Any]) -> Any:
+        """The row's value from the answers to its ``requests``, in order."""
+        return self.read(answers[0])
 
     @staticmethod
     def structured(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
+from byzer_engine.llm.semantic.aggregate import chunk_request
 from byzer_engine.llm.semantic.base import SemanticFunction
 from byzer_engine.llm.structured import FormatError, object_schema, parse_response_format
 
@@ -84,6 +86,45 @@ class LLMSummarize(SemanticFunction):
             "temperature": 0,
             "max_length": 96,
         }
+
+    def read(self, answer: Any) -> Any:
+        return str(answer)
+
+
+class LLMSimilarity(SemanticFunction):
+    name = "llm_similarity"
+    doc = "llm_similarity('emb', a, b) -> double: the cosine similarity of the two texts' embeddings"
+    return_type = "double"
+
+    def request(self, args: list[Any]) -> dict[str, Any]:
+        raise FormatError("llm_similarity makes two requests per row")
+
+    def requests(self, args: list[Any]) -> list[dict[str, Any]]:
+        if len(args) != 2:
+            raise FormatError("llm_similarity takes ('emb', text_a, text_b)")
+        return [{"instruction": str(text), "embedding": "true"} for text in args]
+
+    def read(self, answer: Any) -> Any:
+        return [float(x) for x in answer]
+
+    def combine(self, answers: list[Any]) -> Any:
+        a, b = (self.read(v) for v in answers)
+        norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+        if len(a) != len(b) or norm == 0:
+            return None
+        return sum(x * y for x, y in zip(a, b, strict=True)) / norm
+
+
+class LLMAgg(SemanticFunction):
+    """The aggregate: its UDF hands ``reduce_group`` the group's texts (see ``semantic.aggregate``)."""
+
+    name = "llm_agg"
+    doc = "llm_agg('chat', instruction, col) -> string: the instruction over a group of rows"
+    aggregate = True
+
+    def request(self, args: list[Any]) -> dict[str, Any]:
+        instruction, items = args
+        return chunk_request(str(instruction), [str(i) for i in items], True)
 
     def read(self, answer: Any) -> Any:
         return str(answer)
