@@ -51,3 +51,30 @@ def test_limits_come_from_the_settings() -> None:
     limits = Limits.from_settings({"queryTokenLimit": "100", "ownerRequestLimit": "7"})
     assert limits == Limits(query_tokens=100, owner_requests=7) and limits.any
     assert not Limits().any
+
+
+def test_the_cli_summary_line_sums_a_runs_rows() -> None:
+    from byzer_engine.cli.run import usage_line
+
+    rows = [
+        {
+            "model": "chat",
+            "requests": 3,
+            "input_tokens": 40,
+            "output_tokens": 9,
+            "cache_hits": 1,
+            "latency_ms": 1500.0,
+        },
+        {
+            "model": "emb",
+            "requests": 2,
+            "input_tokens": 10,
+            "output_tokens": 0,
+            "cache_hits": 0,
+            "latency_ms": 500.0,
+        },
+    ]
+    assert usage_line(rows) == (
+        "LLM usage (chat, emb): 5 requests, 50 input tokens, 9 output tokens, 1 cache hits, 2.0 s in model calls"
+    )
+    assert usage_line([]) is None
