@@ -64,6 +64,7 @@ TABLE: tuple[Row, ...] = (
                 "pyspark",
                 (
                     "byzer_engine.llm.udf",
+                    "byzer_engine.llm.semantic_udf",
                     "byzer_engine.llm.qa.index",
                     "byzer_engine.llm.qa.builder",
                     "byzer_engine.llm.finetune.feed",

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -182,6 +183,33 @@ def _parse(text: str, file: str) -> list[Statement]:
     return lang.parse_script(text, file=file, project_root=project_root)
 
 
+USAGE_QUERY = "load _mlsql_.`llm_usage` as u; select * from u where job = '{job}' as mine;"
+USAGE_COLUMNS = ("requests", "input_tokens", "output_tokens", "cache_hits", "latency_ms")
+
+
+def usage_line(rows: list[dict[str, Any]]) -> str | None:
+    """The one-line LLM usage summary of a run (None when it made no LLM call)."""
+    totals = {c: sum(float(r.get(c) or 0) for r in rows) for c in USAGE_COLUMNS}
+    if not totals["requests"]:
+        return None
+    models = ", ".join(sorted({str(r.get("model")) for r in rows}))
+    return (
+        f"LLM usage ({models}): {int(totals['requests'])} requests, {int(totals['input_tokens'])} input tokens, "
+        f"{int(totals['output_tokens'])} output tokens, {int(totals['cache_hits'])} cache hits, "
+        f"{totals['latency_ms'] / 1000:.1f} s in model calls"
+    )
+
+
+def _print_usage(engine: Any, owner: str, job: str) -> None:
+    try:
+        rows = engine.run_script(USAGE_QUERY.format(job=job), owner=owner).rows
+    except ByzerError:
+        return  # no usage table (the LLM package's entry points are not installed)
+    line = usage_line(rows)
+    if line:
+        _stderr(line)
+
+
 def _run_local(
     text: str,
     statements: list[Statement],
@@ -197,11 +225,20 @@ def _run_local(
     homes = {**config.owner_homes, owner: os.getcwd()}
     config = dataclasses.replace(config, owner_homes=homes)
     engine = Engine(config)
+    job = f"cli-{uuid.uuid4().hex[:12]}"
     try:
         with SparkProgress(engine):
             result = engine.run_script(
-                text, owner=owner, variables=variables, file=file, on_message=_stderr, statements=statements
+                text,
+                owner=owner,
+                variables=variables,
+                file=file,
+                on_message=_stderr,
+                statements=statements,
+                job_name=job,
             )
+        if "llm" in text.lower():  # a run without an LLM statement made no model call
+            _print_usage(engine, owner, job)
         return result.rows, result.schema
     finally:
         engine.close()

@@ -143,8 +143,11 @@ def _result(ctx: ETContext, info: dict[str, Any], status: str, address: str) -> 
 
 def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
     from byzer_engine.llm.pool import client
+    from byzer_engine.llm.semantic import rewrite_typed_calls
+    from byzer_engine.llm.semantic_udf import SemanticTarget, register_semantic
     from byzer_engine.llm.sql_functions import register_helpers
     from byzer_engine.llm.udf import UdfTarget, register_udf
+    from byzer_engine.llm.usage import Limits
     from byzer_engine.runtime.ray_connect import ensure_ray, requested_address
 
     deploy = parse_deploy_options(options)
@@ -167,7 +170,10 @@ def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
         ray_address=address,
         timeout_s=settings.timeout_s,
         fail_on_error=deploy.fail_on_error,
+        limits=Limits.from_settings(settings.limits),
     )
     register_udf(ctx.spark, target)
     register_helpers(ctx.spark)
+    register_semantic(ctx.spark, SemanticTarget(address, settings.timeout_s, target.limits))
+    ctx.engine.add_sql_rewriter(rewrite_typed_calls)
     return _result(ctx, info, status, address)

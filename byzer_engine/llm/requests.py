@@ -4,8 +4,9 @@ A request is parsed and checked once, where it enters (the SQL function's UDF, a
 an ``LLMRequest``; that typed form is what crosses to the pool master and its workers, so a bad
 request is answered before any Ray call. Its JSON form (``llm_param(map(...))`` builds it from a
 string map, so every value may arrive as a string) is: ``instruction``, ``history``, ``system_msg``, ``max_length`` (new tokens),
-``temperature``, ``top_p``, ``top_k``, ``embedding``, ``stopping_sequences`` and ``generation.*``
-(passed through to the backend). A response is
+``temperature``, ``top_p``, ``top_k``, ``embedding``, ``stopping_sequences``, ``response_format``
+(a JSON schema or Spark DDL type the answer must follow; see ``llm.structured``) and
+``generation.*`` (passed through to the backend). A response is
 ``{"output", "input", "metadata": {"input_tokens", "output_tokens", ...}, "history"}``, or
 ``{"error", "input", "metadata"}`` for a request that failed on its own.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byzer_engine.booleans import is_true
+from byzer_engine.llm.structured import FormatError, canonical_schema, check_output, parse_response_format
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
@@ -45,6 +47,8 @@ class Sampling:
     top_k: int | None = None
     stop: tuple[str, ...] = ()
     extra: tuple[tuple[str, Any], ...] = ()
+    # The JSON schema the answer must follow (canonical JSON text), or None for free text.
+    response_schema: str | None = None
 
     @property
     def greedy(self) -> bool:
@@ -61,6 +65,12 @@ class LLMRequest:
     system_msg: str | None = None
     sampling: Sampling = field(default_factory=Sampling)
     embedding: bool = False
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The JSON schema of a structured request (its ``response_format``), else None."""
+        text = self.sampling.response_schema
+        return None if text is None else dict(json.loads(text))
 
     @property
     def key(self) -> str:
@@ -145,6 +155,7 @@ def make_request(
     stop: tuple[str, ...] = (),
     extra: tuple[tuple[str, Any], ...] = (),
     embedding: bool = False,
+    response_format: dict[str, Any] | None = None,
     raw: dict[str, Any] | None = None,
 ) -> LLMRequest:
     """The one constructor of a checked request, for typed callers (an HTTP route) and for
@@ -160,6 +171,7 @@ def make_request(
         top_k=top_k,
         stop=stop,
         extra=extra,
+        response_schema=None if response_format is None else canonical_schema(response_format),
     )
     if raw is None:
         raw = {"instruction": instruction}
@@ -178,6 +190,8 @@ def make_request(
         raw.update({f"generation.{k}": v for k, v in extra})
         if embedding:
             raw["embedding"] = True
+        if response_format is not None:
+            raw["response_format"] = response_format
     return LLMRequest(
         raw=raw,
         instruction=instruction,
@@ -201,6 +215,15 @@ def parse_request(raw: dict[str, Any]) -> LLMRequest:
         )
     )
     system_msg = raw.get("system_msg")
+    response_format = None
+    if raw.get("response_format") not in (None, ""):
+        try:
+            response_format = parse_response_format(raw["response_format"])
+        except FormatError as exc:
+            message = str(exc)
+            if "response_format" not in message:
+                message = f"request field 'response_format': {message}"
+            raise RequestError(message) from None
     return make_request(
         str(instruction),
         history=_history(raw.get("history")),
@@ -212,6 +235,7 @@ def parse_request(raw: dict[str, Any]) -> LLMRequest:
         stop=_stops(raw.get("stopping_sequences")),
         extra=extra,
         embedding=is_true(raw.get("embedding", "")),
+        response_format=response_format,
         raw=raw,
     )
 
@@ -268,6 +292,14 @@ def request_key(raw: dict[str, Any]) -> str:
 def chat_response(
     request: LLMRequest, output: str, metadata: dict[str, Any], *, include_history: bool = True
 ) -> dict[str, Any]:
+    """The response to a chat request; for a structured one, an error unless ``output`` follows its
+    schema (so a row never carries an answer of the wrong shape)."""
+    schema = request.schema
+    if schema is not None:
+        try:
+            check_output(output, schema)
+        except FormatError as exc:
+            return error_response(request.raw, str(exc), {**metadata, "output": output})
     history = [m.to_dict() for m in request.history]
     history.append({"role": "user", "content": request.instruction})
     history.append({"role": "assistant", "content": output})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
@@ -71,6 +71,11 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     "load_balance": _choice(BALANCE_NAMES),
     "timeout": _non_negative_number,
     "batchWindowMs": _non_negative_number,
+    # Usage limits of the functions deployed next (see llm/usage.py).
+    "queryTokenLimit": _positive_int,
+    "queryRequestLimit": _positive_int,
+    "ownerTokenLimit": _positive_int,
+    "ownerRequestLimit": _positive_int,
 }
 
 
@@ -133,6 +138,7 @@ class Resolved:
     timeout_s: float | None
     resources: dict[str, float]
     batch_window_s: float = DEFAULT_BATCH_WINDOW_MS / 1000
+    limits: dict[str, str] = field(default_factory=dict)
 
 
 def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved:
@@ -153,4 +159,5 @@ def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved
         timeout_s=float(timeout) if timeout and float(timeout) > 0 else None,
         resources={k[len("resources.") :]: float(v) for k, v in merged.items() if k.startswith("resources.")},
         batch_window_s=float(merged.get("batchWindowMs", DEFAULT_BATCH_WINDOW_MS)) / 1000,
+        limits={k: v for k, v in merged.items() if k.endswith(("TokenLimit", "RequestLimit"))},
     )

@@ -9,12 +9,17 @@ and keeps the connection for the tasks it runs after.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from byzer_engine.llm.requests import LLMRequest, answer_parsed
+from byzer_engine.llm.usage import Limits, metered_call
+
+# Local properties the engine sets on the Spark jobs of a script (``runtime.engine``).
+OWNER_PROPERTY = "spark.scheduler.pool"
+JOB_NAME_PROPERTY = "byzer.job.name"
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -28,6 +33,7 @@ class UdfTarget:
     ray_address: str
     timeout_s: float | None = None
     fail_on_error: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
 class LLMRequestFailed(RuntimeError):
@@ -48,11 +54,13 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
     flat = [str(e) for row in rows if row is not None for e in row if e is not None]
 
     def ask_pool(requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        from byzer_engine.llm.pool.client import call
         from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(target.ray_address)
-        return call(target.name, requests, timeout_s=target.timeout_s)
+        owner, job = task_identity()
+        return metered_call(
+            target.name, requests, owner=owner, job=job, limits=target.limits, timeout_s=target.timeout_s
+        )
 
     # Each element is parsed and checked here, where it enters: a bad one is answered without Ray.
     responses = answer_parsed(flat, ask_pool)
@@ -70,6 +78,16 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
         else:
             out.append([None if e is None else next(answers) for e in row])
     return pd.Series(out, index=column.index, dtype=object)
+
+
+def task_identity() -> tuple[str, str]:
+    """The owner and job of the Spark task running this code (empty outside a script's job)."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    if context is None:
+        return "", ""
+    return context.getLocalProperty(OWNER_PROPERTY) or "", context.getLocalProperty(JOB_NAME_PROPERTY) or ""
 
 
 def make_udf(target: UdfTarget) -> Any:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 FETCH_TYPES = ("collect", "take")
 # The thread-local Spark property naming the FAIR scheduler pool of a thread's jobs: one per owner.
 POOL_PROPERTY = "spark.scheduler.pool"
+# The job's name, as Spark tasks see it (LLM functions record their usage under it).
+JOB_NAME_PROPERTY = "byzer.job.name"
 
 
 class Engine:
@@ -46,6 +48,9 @@ class Engine:
         self.jobs = JobRegistry(self._cancel_group, self._progress_of)
         # Every SQL text a script hands to Spark is checked against the policy first.
         self.sql_guard = SqlGuard()
+        # Rewrites of SQL texts before the check (plugins whose functions need one, e.g. the LLM
+        # functions typed by an argument); each is idempotent on its own output.
+        self._sql_rewriters: list[Callable[[str], str]] = []
         self._spark: SparkSession | None = None
         self._owners: dict[str, OwnerSession] = {}
         self._job_sessions: dict[str, SparkSession] = {}
@@ -56,6 +61,17 @@ class Engine:
         self._lock = threading.RLock()
         self._closed = False
         self._stuck = StuckTaskWatch(self.config.stuck_task_grace_s, self._end_driver)
+
+    def add_sql_rewriter(self, rewrite: Callable[[str], str]) -> None:
+        """Adds ``rewrite`` to what every script's SQL goes through before its check (once)."""
+        with self._lock:
+            if rewrite not in self._sql_rewriters:
+                self._sql_rewriters.append(rewrite)
+
+    def rewrite_sql(self, sql: str) -> str:
+        for rewrite in list(self._sql_rewriters):
+            sql = rewrite(sql)
+        return sql
 
     @property
     def policy(self) -> Policy:
@@ -166,6 +182,7 @@ class Engine:
             description = f"{job.info.owner}: {job.info.job_name}"
             spark.sparkContext.setJobGroup(job.group_id, description, interruptOnCancel=True)
             spark.sparkContext.setLocalProperty(POOL_PROPERTY, job.info.owner)
+            spark.sparkContext.setLocalProperty(JOB_NAME_PROPERTY, job.info.job_name)
         try:
             yield
         finally:
@@ -179,6 +196,7 @@ class Engine:
                     "spark.job.description",
                     "spark.job.interruptOnCancel",
                     POOL_PROPERTY,
+                    JOB_NAME_PROPERTY,
                 ):
                     context.setLocalProperty(key, None)  # type: ignore[arg-type]
 

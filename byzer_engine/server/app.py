@@ -13,7 +13,7 @@ from byzer_engine.server import docs_routes, log_redaction
 from byzer_engine.server.errors import install_error_handlers
 from byzer_engine.server.openai_compat import routes as openai_routes
 from byzer_engine.server.openai_compat.models import DeployedModels
-from byzer_engine.server.routes import health, jobs, predict, script
+from byzer_engine.server.routes import health, jobs, predict, script, usage
 from byzer_engine.server.state import ServerSettings, ServerState
 
 _DESCRIPTION = """\
@@ -58,7 +58,7 @@ def create_app(
     log_redaction.install()
     app.state.byzer = state
     install_error_handlers(app)
-    for module in (health, script, jobs, predict):
+    for module in (health, script, jobs, predict, usage):
         app.include_router(module.router)
     openai_routes.install(app, DeployedModels(config.ray_address))
     return app

@@ -136,8 +136,9 @@ def test_the_pool_gets_typed_requests_and_the_bad_ones_keep_their_place(
 ) -> None:
     import pandas as pd
 
-    from byzer_engine.llm import ray_runtime, udf
+    from byzer_engine.llm import udf
     from byzer_engine.llm.pool import client
+    from byzer_engine.runtime import ray_connect
 
     seen: list[LLMRequest] = []
 
@@ -146,7 +147,7 @@ def test_the_pool_gets_typed_requests_and_the_bad_ones_keep_their_place(
         return [{"output": r.instruction.upper(), "input": r.raw, "metadata": {}} for r in requests]
 
     monkeypatch.setattr(client, "call", pool)
-    monkeypatch.setattr(ray_runtime, "ensure_ray", lambda address=None: "127.0.0.1:1")
+    monkeypatch.setattr(ray_connect, "ensure_ray", lambda address=None: "127.0.0.1:1")
     target = udf.UdfTarget(name="upper", ray_address="127.0.0.1:1")
     answered = udf.answer_batch(
         target, pd.Series([["a", '{"no": 1}', '{"instruction": "b", "max_length": "4"}']])

@@ -3,7 +3,8 @@
 Requests are grouped by their generation settings (one ``generate`` call takes one set), sorted by
 prompt length so a batch pads little, and run ``backend.batch_size`` at a time (default 8). Greedy
 decoding unless a temperature above 0 is asked for. A batch that fails is retried one request at a
-time, so only the offending request gets an error.
+time, so only the offending request gets an error. A request with a ``response_format`` is decoded
+under its JSON schema (``backends.grammar``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from byzer_engine.llm.backends.base import (
     check_prompt_fits,
     generate_isolating_failures,
 )
+from byzer_engine.llm.backends.grammar import GrammarTokens
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
 from byzer_engine.llm.model_loader import load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -75,6 +77,7 @@ class TransformersBackend(Backend):
         )
         self.context = _context_length(self.model, self.tokenizer)
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
+        self._grammar: GrammarTokens | None = None
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -101,6 +104,19 @@ class TransformersBackend(Backend):
             "context": self.context,
             "batch_size": self.batch_size,
         }
+
+    def constrain(self, kwargs: dict[str, Any], sampling: Sampling, rows: int, prompt_length: int) -> Any:
+        """Adds the schema's logits processor to ``kwargs`` (structured requests); returns it."""
+        if sampling.response_schema is None:
+            return None
+        from transformers import LogitsProcessorList
+
+        if self._grammar is None:
+            vocab = int(getattr(self.model.config, "vocab_size", 0) or len(self.tokenizer))
+            self._grammar = GrammarTokens(self.tokenizer, vocab, self.eos_ids)
+        processor = self._grammar.processor(sampling.response_schema, rows, prompt_length)
+        kwargs["logits_processor"] = LogitsProcessorList([processor])
+        return processor
 
     # -- prompts ---------------------------------------------------------------------------------
     def prompt_text(self, request: LLMRequest) -> str:
@@ -166,6 +182,7 @@ class TransformersBackend(Backend):
         input_ids = batch["input_ids"].to(self.device)
         attention_mask = batch["attention_mask"].to(self.device)
         kwargs = self._generate_kwargs(sampling, max(len(p.ids) for p in chunk))
+        self.constrain(kwargs, sampling, len(chunk), input_ids.shape[1])
         started = time.perf_counter()
         with torch.inference_mode():
             sequences = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
@@ -197,6 +214,7 @@ class TransformersBackend(Backend):
         prompt = self.encode(0, request)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         kwargs = self._generate_kwargs(request.sampling, len(prompt.ids))
+        self.constrain(kwargs, request.sampling, 1, len(prompt.ids))
         input_ids = torch.tensor([prompt.ids], device=self.device)
         failure: list[BaseException] = []
 

@@ -264,6 +264,12 @@ class OpenAIBackend(Backend):
         if sampling.stop:
             body["stop"] = list(sampling.stop)
         body.update(dict(sampling.extra))
+        schema = request.schema
+        if schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "response", "schema": schema, "strict": True},
+            }
         body.update(model=self.settings.model, messages=request.messages())
         if stream:
             body["stream"] = True

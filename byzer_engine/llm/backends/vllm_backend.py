@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import json
 import re
 import time
@@ -54,6 +55,18 @@ FULL_GPU_MEMORY_SHARE = 0.9
 DEFAULT_CONTEXT = 2048
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+
+
+def structured_output_kwargs(schema: dict[str, Any], params_module: Any) -> dict[str, Any]:
+    """The SamplingParams keywords that make vLLM decode under a JSON schema: ``structured_outputs``
+    (vLLM >= 0.10.2) or, in older releases, ``guided_decoding``."""
+    current = getattr(params_module, "StructuredOutputsParams", None)
+    if current is not None:
+        return {"structured_outputs": current(json=schema)}
+    older = getattr(params_module, "GuidedDecodingParams", None)
+    if older is not None:
+        return {"guided_decoding": older(json=schema)}
+    raise RequestError("this vLLM has no guided decoding, so response_format cannot be served")
 
 
 def engine_value(text: str) -> Any:
@@ -133,6 +146,7 @@ class VLLMBackend(Backend):
         self.engine_args = build_engine_args(config)
         _, self.model_name = model_path(config)
         self._sampling_params_class = vllm.SamplingParams
+        self._params_module: Any = importlib.import_module("vllm.sampling_params")
         self.llm = vllm.LLM(**self.engine_args)
         self.tokenizer = self.llm.get_tokenizer()
         self.context = _max_model_len(self.llm, self.engine_args, self.tokenizer)
@@ -174,6 +188,8 @@ class VLLMBackend(Backend):
         if sampling.stop:
             kwargs["stop"] = list(sampling.stop)
         kwargs.update(dict(sampling.extra))
+        if sampling.response_schema is not None:
+            kwargs.update(structured_output_kwargs(json.loads(sampling.response_schema), self._params_module))
         try:
             params = self._sampling_params_class(**kwargs)
         except (TypeError, ValueError) as exc:

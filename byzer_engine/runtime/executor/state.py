@@ -65,6 +65,7 @@ class ScriptState:
 
     def check_sql(self, sql: str) -> str:
         """The policy's check of SQL about to run (see ``runtime/sql_guard.py``): the SQL to run."""
+        sql = self.engine.rewrite_sql(sql)
         return self.engine.sql_guard.check(self.spark, sql, self.engine.policy, self.resolve_path)
 
     def sql(self, sql: str) -> DataFrame:

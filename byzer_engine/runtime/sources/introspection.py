@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from pyspark.sql.types import DataType
 
 JOB_PROVIDER_GROUP = "byzer_engine.job_providers"
+# Further ``_mlsql_`` tables from other packages (e.g. ``llm_usage``): an object with ``columns``
+# and ``rows(owners)`` (``owners``: the owners whose rows to show, None for all).
+TABLE_PROVIDER_GROUP = "byzer_engine.mlsql_tables"
 
 
 def rows_table(
@@ -196,6 +199,13 @@ def version(ctx: SourceContext) -> DataFrame:
     )
 
 
+def provided_table(ctx: SourceContext, provider: Any) -> DataFrame:
+    """A table of another package, scoped to the owners this script may see (as ``jobs`` is)."""
+    visible = _engine(ctx).owners_visible_to(ctx.owner)
+    rows = provider.rows(None if visible is None else sorted(visible))
+    return rows_table(ctx.spark, rows, list(provider.columns))
+
+
 def mlsql_table(ctx: SourceContext, path: str) -> DataFrame:
     parts = [p for p in path.strip().strip("`").split("/") if p]
     head, rest = (parts[0], "/".join(parts[1:])) if parts else ("", "")
@@ -213,7 +223,15 @@ def mlsql_table(ctx: SourceContext, path: str) -> DataFrame:
         return version(ctx)
     if head == "et":
         return model_example(ctx, rest) if rest else model_list(ctx)
-    known = "datasources, jobs, jobs/NAME, tables, functions, progress/NAME, et, et/NAME, version"
+    provided = {entry.name: entry for entry in entry_points(group=TABLE_PROVIDER_GROUP)}
+    if head in provided and not rest:
+        return provided_table(ctx, provided[head].load())
+    known = ", ".join(
+        [
+            "datasources, jobs, jobs/NAME, tables, functions, progress/NAME, et, et/NAME, version",
+            *sorted(provided),
+        ]
+    )
     raise ByzerError(f"unknown _mlsql_ path '{path}'; known: {known}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from byzer_engine.llm.requests import LLMRequest, Message, RequestError, make_request
+from byzer_engine.llm.structured import FormatError, parse_response_format
 from byzer_engine.server.openai_compat.protocol import (
     AssistantMessage,
     ChatChoice,
@@ -61,8 +62,19 @@ def chat_request(req: ChatCompletionRequest) -> LLMRequest:
         conversation[-1].text(),
         history=tuple(Message(m.role, m.text()) for m in conversation[:-1]),
         system_msg="\n\n".join(system) or None,
+        response_format=_response_format(req.response_format),
         **_sampling(req, req.max_completion_tokens or req.max_tokens),
     )
+
+
+def _response_format(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The JSON schema of OpenAI's ``response_format`` (None for ``{"type": "text"}`` or none)."""
+    if value is None or value.get("type") == "text":
+        return None
+    try:
+        return parse_response_format(value)
+    except FormatError as exc:
+        raise UnsupportedRequest(str(exc), param="response_format") from None
 
 
 def completion_requests(req: CompletionRequest) -> list[LLMRequest]:

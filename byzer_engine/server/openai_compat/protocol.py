@@ -55,6 +55,9 @@ class SamplingFields(_Request):
 class ChatCompletionRequest(SamplingFields):
     messages: list[ChatMessage] = Field(min_length=1)
     max_completion_tokens: int | None = Field(None, ge=1)
+    # {"type": "json_schema", "json_schema": {"schema": {...}}} or {"type": "json_object"}: the
+    # answer is decoded under that schema.
+    response_format: dict[str, Any] | None = None
 
 
 class CompletionRequest(SamplingFields):

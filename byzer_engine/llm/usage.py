@@ -1,0 +1,209 @@
+"""Usage accounting and limits of the LLM functions.
+
+Every pool call a SQL function makes is recorded in one named, detached Ray actor (the ledger):
+owner, job, the deployed function (``model``), requests, input and output tokens (the backend's own
+tokenizer counts, from each response's ``metadata``), cache hits and latency. ``load _mlsql_.`llm_usage```
+shows it, one row per owner, job and model.
+
+Limits (``!byzerllm setup "queryTokenLimit=..."`` and ``queryRequestLimit``, ``ownerTokenLimit``,
+``ownerRequestLimit``) are checked before each batch is sent: a batch is refused when the requests
+so far plus the batch's, or the tokens so far plus the batch's ``max_length`` budget, would pass a
+limit, so a query stops with ``LLMLimitReached`` before it overspends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from byzer_engine.llm.requests import LLMRequest
+
+LEDGER_NAME = "byzer_llm_usage"
+COLUMNS = (
+    "owner",
+    "job",
+    "model",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cache_hits",
+    "latency_ms",
+)
+LIMIT_KEYS = ("queryTokenLimit", "queryRequestLimit", "ownerTokenLimit", "ownerRequestLimit")
+
+
+class LLMLimitReached(RuntimeError):
+    """A batch would pass a usage limit; the query stops."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    owner: str
+    job: str
+    model: str
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_hits: int = 0
+    latency_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    query_tokens: int | None = None
+    query_requests: int | None = None
+    owner_tokens: int | None = None
+    owner_requests: int | None = None
+
+    @staticmethod
+    def from_settings(settings: dict[str, str]) -> Limits:
+        def value(key: str) -> int | None:
+            text = settings.get(key)
+            return int(text) if text else None
+
+        return Limits(*(value(k) for k in LIMIT_KEYS))
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in asdict(self).values())
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def usage_of(owner: str, job: str, model: str, responses: list[dict[str, Any]], latency_ms: float) -> Usage:
+    """One call's usage from its responses' metadata."""
+    metas = [r.get("metadata") or {} for r in responses]
+    return Usage(
+        owner=owner,
+        job=job,
+        model=model,
+        requests=len(responses),
+        input_tokens=sum(_int(m.get("input_tokens")) for m in metas),
+        output_tokens=sum(_int(m.get("output_tokens")) for m in metas),
+        cache_hits=sum(1 for m in metas if m.get("cache_hit") is True),
+        latency_ms=round(latency_ms, 3),
+    )
+
+
+class UsageLedger:
+    """The Ray actor's body: totals per (owner, job, model)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def record(self, usage: Usage) -> None:
+        key = (usage.owner, usage.job, usage.model)
+        row = self.totals.setdefault(key, {c: 0 for c in COLUMNS[3:]})
+        for column in COLUMNS[3:]:
+            row[column] += getattr(usage, column)
+
+    def rows(self, owners: list[str] | None = None) -> list[dict[str, Any]]:
+        return [
+            {"owner": o, "job": j, "model": m, **values}
+            for (o, j, m), values in sorted(self.totals.items())
+            if owners is None or o in owners
+        ]
+
+    def spent(self, owner: str, job: str) -> dict[str, int]:
+        query = [v for (o, j, _), v in self.totals.items() if o == owner and j == job]
+        mine = [v for (o, _, _), v in self.totals.items() if o == owner]
+        return {
+            "query_tokens": sum(v["input_tokens"] + v["output_tokens"] for v in query),
+            "query_requests": sum(v["requests"] for v in query),
+            "owner_tokens": sum(v["input_tokens"] + v["output_tokens"] for v in mine),
+            "owner_requests": sum(v["requests"] for v in mine),
+        }
+
+
+def check_limits(limits: Limits, spent: dict[str, int], batch: list[LLMRequest], model: str) -> None:
+    """Raises LLMLimitReached when sending ``batch`` could pass a limit."""
+    budget = sum(r.sampling.max_new_tokens for r in batch)
+    for scope, limit_tokens, limit_requests in (
+        ("query", limits.query_tokens, limits.query_requests),
+        ("owner", limits.owner_tokens, limits.owner_requests),
+    ):
+        requests, tokens = spent[f"{scope}_requests"], spent[f"{scope}_tokens"]
+        if limit_requests is not None and requests + len(batch) > limit_requests:
+            raise LLMLimitReached(
+                f"LLM usage limit reached: {scope}RequestLimit={limit_requests}, {requests} requests used, "
+                f"the next batch of '{model}' has {len(batch)}"
+            )
+        if limit_tokens is not None and tokens + budget > limit_tokens:
+            raise LLMLimitReached(
+                f"LLM usage limit reached: {scope}TokenLimit={limit_tokens}, {tokens} tokens used, "
+                f"the next batch of '{model}' may use up to {budget} more"
+            )
+
+
+def _ledger() -> Any:
+    import ray
+
+    from byzer_engine.runtime.ray_connect import NAMESPACE
+
+    actor = ray.remote(num_cpus=0)(UsageLedger)
+    return actor.options(  # type: ignore[attr-defined]
+        name=LEDGER_NAME, namespace=NAMESPACE, lifetime="detached", get_if_exists=True
+    ).remote()
+
+
+def record(usage: Usage) -> None:
+    import ray
+
+    ray.get(_ledger().record.remote(usage))
+
+
+def spent(owner: str, job: str) -> dict[str, int]:
+    import ray
+
+    result: dict[str, int] = ray.get(_ledger().spent.remote(owner, job))
+    return result
+
+
+def usage_rows(owners: list[str] | None = None) -> list[dict[str, Any]]:
+    """The ledger's rows (of ``owners`` only, when given); [] when no Ray is connected."""
+    import ray
+
+    if not ray.is_initialized():
+        return []
+    rows: list[dict[str, Any]] = ray.get(_ledger().rows.remote(owners))
+    return rows
+
+
+def metered_call(
+    name: str,
+    requests: list[LLMRequest],
+    *,
+    owner: str,
+    job: str,
+    limits: Limits,
+    timeout_s: float | None,
+) -> list[dict[str, Any]]:
+    """One pool call, checked against the limits first and recorded in the ledger after."""
+    import time
+
+    from byzer_engine.llm.pool.client import call
+
+    if limits.any:
+        check_limits(limits, spent(owner, job), requests, name)
+    started = time.perf_counter()
+    responses = call(name, requests, timeout_s=timeout_s)
+    record(usage_of(owner, job, name, responses, (time.perf_counter() - started) * 1000))
+    return responses
+
+
+class UsageTable:
+    """``load _mlsql_.`llm_usage```: the ledger's rows (an entry point of ``byzer_engine.mlsql_tables``)."""
+
+    columns = COLUMNS
+
+    @staticmethod
+    def rows(owners: list[str] | None) -> list[dict[str, Any]]:
+        return usage_rows(owners)
+
+
+TABLE = UsageTable()

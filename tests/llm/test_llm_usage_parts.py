@@ -1,0 +1,80 @@
+"""Usage accounting without Ray: a call's usage from its responses, the ledger, the limit checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from byzer_engine.llm.requests import parse_request
+from byzer_engine.llm.usage import Limits, LLMLimitReached, Usage, UsageLedger, check_limits, usage_of
+
+
+def test_a_calls_usage_is_the_sum_of_its_responses() -> None:
+    responses = [
+        {"output": "a", "metadata": {"input_tokens": 10, "output_tokens": 3}},
+        {"output": "b", "metadata": {"input_tokens": 7, "output_tokens": 2, "cache_hit": True}},
+        {"error": "too long", "metadata": {}},
+    ]
+    assert usage_of("ann", "j1", "chat", responses, 12.5) == Usage("ann", "j1", "chat", 3, 17, 5, 1, 12.5)
+
+
+def test_the_ledger_totals_by_owner_job_and_model() -> None:
+    ledger = UsageLedger()
+    ledger.record(Usage("ann", "j1", "chat", 2, 10, 4, 0, 5.0))
+    ledger.record(Usage("ann", "j1", "chat", 1, 5, 1, 1, 2.0))
+    ledger.record(Usage("ann", "j2", "chat", 1, 3, 3, 0, 1.0))
+    ledger.record(Usage("bob", "j3", "chat", 4, 40, 8, 0, 9.0))
+    assert ledger.rows(["ann"]) == [
+        {"owner": "ann", "job": "j1", "model": "chat", "requests": 3, "input_tokens": 15,
+         "output_tokens": 5, "cache_hits": 1, "latency_ms": 7.0},
+        {"owner": "ann", "job": "j2", "model": "chat", "requests": 1, "input_tokens": 3,
+         "output_tokens": 3, "cache_hits": 0, "latency_ms": 1.0},
+    ]  # fmt: skip
+    assert len(ledger.rows()) == 3
+    assert ledger.spent("ann", "j1") == {
+        "query_tokens": 20, "query_requests": 3, "owner_tokens": 26, "owner_requests": 4,
+    }  # fmt: skip
+
+
+def test_a_batch_that_would_pass_a_limit_is_refused() -> None:
+    batch = [parse_request({"instruction": "x", "max_length": "10"}) for _ in range(3)]
+    spent = {"query_tokens": 50, "query_requests": 2, "owner_tokens": 500, "owner_requests": 20}
+    check_limits(Limits(query_requests=5, query_tokens=80), spent, batch, "chat")
+    with pytest.raises(LLMLimitReached, match="queryRequestLimit=4, 2 requests used"):
+        check_limits(Limits(query_requests=4), spent, batch, "chat")
+    with pytest.raises(LLMLimitReached, match="queryTokenLimit=79"):
+        check_limits(Limits(query_tokens=79), spent, batch, "chat")
+    with pytest.raises(LLMLimitReached, match="ownerTokenLimit=510"):
+        check_limits(Limits(owner_tokens=510), spent, batch, "chat")
+
+
+def test_limits_come_from_the_settings() -> None:
+    limits = Limits.from_settings({"queryTokenLimit": "100", "ownerRequestLimit": "7"})
+    assert limits == Limits(query_tokens=100, owner_requests=7) and limits.any
+    assert not Limits().any
+
+
+def test_the_cli_summary_line_sums_a_runs_rows() -> None:
+    from byzer_engine.cli.run import usage_line
+
+    rows = [
+        {
+            "model": "chat",
+            "requests": 3,
+            "input_tokens": 40,
+            "output_tokens": 9,
+            "cache_hits": 1,
+            "latency_ms": 1500.0,
+        },
+        {
+            "model": "emb",
+            "requests": 2,
+            "input_tokens": 10,
+            "output_tokens": 0,
+            "cache_hits": 0,
+            "latency_ms": 500.0,
+        },
+    ]
+    assert usage_line(rows) == (
+        "LLM usage (chat, emb): 5 requests, 50 input tokens, 9 output tokens, 1 cache hits, 2.0 s in model calls"
+    )
+    assert usage_line([]) is None
