@@ -107,7 +107,7 @@ def test_export_and_reimport_a_notebook(alice: Page, tmp_path: Path) -> None:
     text = script.read_text()
     assert "-- %% byzer" in text and "group by bucket" in text
     alice.set_input_files("#import-file", str(script))
-    alice.wait_for_function("() => document.querySelector('#notebook-name').value === 'reimported'")
+    alice.wait_for_function("() => document.querySelector('#notebook-name')?.value === 'reimported'")
     assert alice.locator(".cell").count() == 4
     assert "group by bucket" in alice.locator(".cell").nth(1).locator(".cm-content").inner_text()
 
@@ -116,7 +116,7 @@ def test_export_and_reimport_a_notebook(alice: Page, tmp_path: Path) -> None:
     notebook = tmp_path / "as json.json"
     exported_json.value.save_as(notebook)
     alice.set_input_files("#import-file", str(notebook))
-    alice.wait_for_function("() => document.querySelector('#notebook-name').value === 'as json'")
+    alice.wait_for_function("() => document.querySelector('#notebook-name')?.value === 'as json'")
     assert alice.locator(".cell").count() == 4
     names = alice.locator(".notebook-link").all_inner_texts()
     assert {"first notebook", "reimported", "as json"} <= set(names)
