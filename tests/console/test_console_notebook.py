@@ -152,3 +152,17 @@ def test_a_second_owner_does_not_see_the_first_owners_notebooks(login_as: LoginA
     alice.reload()
     alice.wait_for_selector("#create-notebook")
     assert "bobs" not in alice.locator(".notebook-link").all_inner_texts()
+
+
+def test_the_log_tab_shows_the_messages_the_script_emitted(alice: Page) -> None:
+    alice.locator(".notebook-link[data-name='first notebook']").click()
+    alice.locator(".cell").first.wait_for()
+    last = alice.locator(".cell").count() - 1
+    alice.locator(".cell").nth(last).locator(".add-below").click()
+    type_cell(alice, last + 1, "!println 'hello from the script';\nselect 1 as a as printed;")
+    run_cell(alice, last + 1)
+    cell = alice.locator(".cell").nth(last + 1)
+    cell.locator(".tab-log").click()
+    assert "hello from the script" in cell.locator(".log").inner_text()
+    cell.locator(".tab-job").click()
+    assert "status: succeeded" in cell.locator(".job-details").inner_text()
