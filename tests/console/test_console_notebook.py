@@ -166,3 +166,24 @@ def test_the_log_tab_shows_the_messages_the_script_emitted(alice: Page) -> None:
     assert "hello from the script" in cell.locator(".log").inner_text()
     cell.locator(".tab-job").click()
     assert "status: succeeded" in cell.locator(".job-details").inner_text()
+
+
+def test_completion_offers_keywords_and_session_tables_and_ctrl_enter_runs(alice: Page) -> None:
+    alice.locator(".notebook-link[data-name='first notebook']").click()
+    alice.locator(".cell").first.wait_for()
+    alice.click("#refresh-schema")
+    alice.locator(".schema-table[data-table='numbers']").wait_for()
+    last = alice.locator(".cell").count() - 1
+    alice.locator(".cell").nth(last).locator(".add-below").click()
+    type_cell(alice, last + 1, "select * from numb")
+    alice.keyboard.press("Control+Space")
+    popup = alice.locator(".cm-tooltip-autocomplete")
+    popup.wait_for()
+    assert "numbers" in popup.inner_text()
+    alice.keyboard.press("Enter")
+    alice.keyboard.insert_text(" as completed;")
+    assert alice.locator(".cell").nth(last + 1).locator(".cm-content").inner_text() == (
+        "select * from numbers as completed;"
+    )
+    alice.keyboard.press("Control+Enter")
+    alice.locator(".cell").nth(last + 1).locator(".row-count", has_text="25 rows").wait_for()
