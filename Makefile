@@ -17,7 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The console's front end: npm packages by the lock file, bundled by Vite into byzer_engine/console/dist.
+WEB           := byzer_engine/console/web
+CONSOLE_STAMP := $(VENV)/.console-stamp
+CONSOLE_SRC   := $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/index.html $(WEB)/vite.config.js $(wildcard $(WEB)/src/*)
+
+$(CONSOLE_STAMP): $(STAMP) $(CONSOLE_SRC)
+	cd $(WEB) && npm ci --no-audit --no-fund && npm run build
+	touch $(CONSOLE_STAMP)
+
+install: $(STAMP) $(CONSOLE_STAMP)
 
 # JDBC drivers and a PostgreSQL server for the database tests (Debian packages; needs root).
 system-deps:
@@ -45,4 +54,4 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not cluster" $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache byzer_engine/console/dist $(WEB)/node_modules

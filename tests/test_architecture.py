@@ -100,6 +100,7 @@ TABLE: tuple[Row, ...] = (
             "byzer_engine.lang",
             "byzer_engine.policy",
             "byzer_engine.server",
+            "byzer_engine.console",
             "byzer_engine.wire",
             "byzer_engine.client",
         ),

@@ -124,8 +124,9 @@ def serve(
     """Serve Byzer's HTTP API (POST /run/script ...) and OpenAI-compatible routes (/v1/...)."""
     import uvicorn
 
+    from byzer_engine.console import create_console_app
     from byzer_engine.lang.errors import ByzerError
-    from byzer_engine.server import ServerSettings, create_app
+    from byzer_engine.server import ServerSettings
 
     try:
         engine_config = server_config(
@@ -146,7 +147,7 @@ def serve(
         typer.echo(
             f"warning: serving on {host} without a token: anyone who can reach it can run scripts", err=True
         )
-    application = create_app(engine_config, settings=ServerSettings(worker_threads=threads))
+    application = create_console_app(engine_config, settings=ServerSettings(worker_threads=threads))
     typer.echo(f"byzer serve: http://{host}:{port}  (API docs: /docs; data root: {engine_config.data_root})")
     listener = None
     if mysql_port is not None:

@@ -12,10 +12,13 @@ caller is admin (``byzer serve`` warns when such a server listens beyond loopbac
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import Request
 
 from byzer_engine.lang.errors import ByzerAuthError
 from byzer_engine.policy import ADMIN, Principal, token_principal
+from byzer_engine.runtime.owner import check_owner_name
 from byzer_engine.server.errors import BadRequest, Unauthorized
 from byzer_engine.server.params import read_params
 
@@ -64,3 +67,16 @@ def principal_of(request: Request) -> Principal:
     """The principal ``require_token`` found for this request."""
     principal: Principal = getattr(request.state, "principal", ADMIN)
     return principal
+
+
+def owner_home(request: Request, owner: str) -> Path:
+    """The home folder of ``owner`` (``DATA_ROOT/OWNER``) for a caller that may act as that owner.
+
+    The owner name follows the one owner-name rule and the caller's token must name it (403 otherwise),
+    so a route that stores files for an owner (the console's notebooks) never leaves that owner's home.
+    """
+    check_owner_name(owner)
+    principal_of(request).require_owner(owner)
+    config = request.app.state.byzer.config
+    explicit = config.owner_homes.get(owner)
+    return Path(explicit or Path(config.data_root) / owner).expanduser().resolve()

@@ -100,7 +100,27 @@ async def run_script(request: Request) -> Response:
         result = await _run_watching(state, request, call, job_name, req.owner)
     except Exception as exc:
         raise as_byzer_error(exc) from None
-    return rows_response(result_body(result, req))
+    response = rows_response(result_body(result, req))
+    if result is not None and result.messages:
+        response.headers[MESSAGES_HEADER] = messages_header(result.messages)
+    return response
+
+
+# The messages a script emitted (``!println``...), as a JSON list of strings in this header.
+MESSAGES_HEADER = "X-Byzer-Messages"
+_MESSAGES_MAX_CHARS = 16_000
+
+
+def messages_header(messages: list[str]) -> str:
+    """The header value: ASCII JSON of as many of the first messages as fit in 16,000 characters."""
+    kept: list[str] = []
+    size = 2
+    for message in messages:
+        size += len(json.dumps(message)) + 1
+        if size > _MESSAGES_MAX_CHARS:
+            break
+        kept.append(message)
+    return json.dumps(kept)
 
 
 # Results of more rows than this are sent as a stream of JSON chunks, not one encoded body.
