@@ -180,6 +180,9 @@ def test_completion_offers_keywords_and_session_tables_and_ctrl_enter_runs(alice
     popup = alice.locator(".cm-tooltip-autocomplete")
     popup.wait_for()
     assert "numbers" in popup.inner_text()
+    # CodeMirror ignores Enter for the first 75 ms of a completion list (interactionDelay), so that a
+    # list that opens while the user is pressing Enter does not swallow it; wait well past that.
+    alice.wait_for_timeout(500)
     alice.keyboard.press("Enter")
     alice.keyboard.insert_text(" as completed;")
     assert alice.locator(".cell").nth(last + 1).locator(".cm-content").inner_text() == (
