@@ -34,7 +34,7 @@ def test_a_request_limit_stops_the_query_with_the_error(chat_model: ChatModel) -
     owner = "llm_limits"
     chat_model.run(
         f"""run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and
-  pretrainedModelType="custom/auto" and queryRequestLimit="2";""",
+  pretrainedModelType="custom/auto" and reconnect="true" and queryRequestLimit="2";""",
         owner=owner,
     )
     with pytest.raises(ByzerRuntimeError, match="LLM usage limit reached: queryRequestLimit=2"):
