@@ -123,7 +123,7 @@ def main() -> None:
 !byzerllm setup single;
 !byzerllm setup "maxConcurrency=1";
 run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrainedModelType="custom/auto"
-  and backend.batch_size="{batch}" and backend.threads="{threads}";
+  and backend.batch_size="{batch}" and backend.threads="{threads}" and cache="false";
 """
         started = time.perf_counter()
         engine.run_script(deploy, owner=OWNER)
@@ -131,7 +131,7 @@ run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrain
         time_engine(engine, prompts(batch, 0), length)  # warm-up: Spark's Python workers, Ray
         # Each run has prompts of its own. The direct side answers the same distinct prompts; the
         # duplicated table holds the first half of them, each twice, side by side (so both copies
-        # travel in one Arrow batch). The pool keeps no answers between calls: it computes them again.
+        # travel in one Arrow batch). The result cache is off (bench/llm_cache.py measures it): the pool computes them again.
         distinct_sets = [prompts(rows, batch + run * rows) for run in range(args.runs)]
         duplicated_sets = [
             [q for q in questions[: rows // 2] for _ in range(2)] for questions in distinct_sets

@@ -70,7 +70,16 @@ def _pool_row(info: dict[str, Any]) -> tuple[Any, ...]:
         status = "dead"  # the master itself is gone: remove and deploy the model again
     detail = {
         k: info.get(k)
-        for k in ("model_type", "num_gpus", "num_cpus", "load_balance", "retries", "master_restarted")
+        for k in (
+            "model_type",
+            "num_gpus",
+            "num_cpus",
+            "load_balance",
+            "retries",
+            "master_restarted",
+            "cache",
+            "cache_hits",
+        )
     }
     detail["worker_stats"] = info.get("worker_stats", [])
     return (

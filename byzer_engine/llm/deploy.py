@@ -16,7 +16,8 @@ from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.backends import backend_for
 from byzer_engine.llm.backends.base import Backend, BackendConfig
 from byzer_engine.llm.deploy_options import DeployOptions, parse_deploy_options
-from byzer_engine.llm.packaged import DEFAULT_MODEL_NAME, ModelLocation, resolve_model
+from byzer_engine.llm.packaged import DEFAULT_MODEL_NAME, ModelLocation, default_model, resolve_model
+from byzer_engine.llm.pool.cache import cache_folder, model_identity
 from byzer_engine.llm.settings import Resolved, current, resolve
 
 if TYPE_CHECKING:
@@ -121,7 +122,21 @@ def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote
         batch_window_s=settings.batch_window_s,
         resources=dict(settings.resources),
         owner=ctx.owner,
+        cache_folder=cache_folder(ctx.config.data_root) if settings.cache else "",
+        cache_identity=_cache_identity(config, backend, location) if settings.cache else "",
+        cache_max_bytes=settings.cache_max_mb * 1024 * 1024,
     )
+
+
+def _cache_identity(config: BackendConfig, backend: type[Backend], location: ModelLocation | None) -> str:
+    """The model's identity for the result cache; "" (no cache) for a backend whose answers depend on
+    more than a model folder here (a hosted model, retrieval over an index) or a folder not visible."""
+    if not backend.loads_local_model:
+        return ""
+    folder = (location or default_model()).directory
+    if not Path(folder).is_dir():
+        return ""
+    return model_identity(config, folder)
 
 
 def _result(ctx: ETContext, info: dict[str, Any], status: str, address: str) -> DataFrame:

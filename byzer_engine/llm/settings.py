@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from byzer_engine.booleans import parse_bool
 from byzer_engine.lang.errors import ByzerError
 
 SETUP_KEY = "byzerllm.setup"
@@ -57,6 +58,10 @@ def _any(key: str, value: str) -> str:
     return value
 
 
+def _boolean(key: str, value: str) -> str:
+    return "true" if parse_bool(key, value) else "false"
+
+
 def _num_gpus(key: str, value: str) -> str:
     return value if value == "auto" else _non_negative_number(key, value)
 
@@ -76,6 +81,9 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     "queryRequestLimit": _positive_int,
     "ownerTokenLimit": _positive_int,
     "ownerRequestLimit": _positive_int,
+    # The result cache of the functions deployed next (see llm/pool/cache.py).
+    "cache": _boolean,
+    "cacheMaxMB": _positive_int,
 }
 
 
@@ -139,6 +147,8 @@ class Resolved:
     resources: dict[str, float]
     batch_window_s: float = DEFAULT_BATCH_WINDOW_MS / 1000
     limits: dict[str, str] = field(default_factory=dict)
+    cache: bool = True
+    cache_max_mb: int = 256
 
 
 def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved:
@@ -160,4 +170,6 @@ def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved
         resources={k[len("resources.") :]: float(v) for k, v in merged.items() if k.startswith("resources.")},
         batch_window_s=float(merged.get("batchWindowMs", DEFAULT_BATCH_WINDOW_MS)) / 1000,
         limits={k: v for k, v in merged.items() if k.endswith(("TokenLimit", "RequestLimit"))},
+        cache=merged.get("cache", "true") == "true",
+        cache_max_mb=int(merged.get("cacheMaxMB", "256")),
     )

@@ -76,16 +76,18 @@ def _int(value: Any) -> int:
 
 
 def usage_of(owner: str, job: str, model: str, responses: list[dict[str, Any]], latency_ms: float) -> Usage:
-    """One call's usage from its responses' metadata."""
+    """One call's usage from its responses' metadata; an answer from the result cache counts as a
+    request and a cache hit, its tokens as none (no model spent them)."""
     metas = [r.get("metadata") or {} for r in responses]
+    spent = [m for m in metas if m.get("cache_hit") is not True]
     return Usage(
         owner=owner,
         job=job,
         model=model,
         requests=len(responses),
-        input_tokens=sum(_int(m.get("input_tokens")) for m in metas),
-        output_tokens=sum(_int(m.get("output_tokens")) for m in metas),
-        cache_hits=sum(1 for m in metas if m.get("cache_hit") is True),
+        input_tokens=sum(_int(m.get("input_tokens")) for m in spent),
+        output_tokens=sum(_int(m.get("output_tokens")) for m in spent),
+        cache_hits=len(metas) - len(spent),
         latency_ms=round(latency_ms, 3),
     )
 

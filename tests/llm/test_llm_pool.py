@@ -15,7 +15,8 @@ from byzer_engine.runtime import Engine
 
 pytestmark = pytest.mark.slow
 
-ASK = """llm_response_predict(chat(llm_param(map("instruction", q, "max_length", "40"))))"""
+# These tests are about the pool computing answers, so they bypass the result cache.
+ASK = """llm_response_predict(chat(llm_param(map("instruction", q, "max_length", "40", "cache", "false"))))"""
 
 
 def test_model_list_shows_the_pool_and_its_stats(chat_model: ChatModel) -> None:

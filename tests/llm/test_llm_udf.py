@@ -13,6 +13,8 @@ from byzer_engine.lang.errors import ByzerRuntimeError
 pytestmark = pytest.mark.slow
 
 ASK = """chat(llm_param(map("instruction", llm_prompt('Answer briefly: {0}', array(question)), "max_length", "24")))"""
+# The same request, past the result cache (for tests that count what the pool computes).
+UNCACHED = ASK.replace('"max_length", "24"', '"max_length", "24", "cache", "false"')
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def test_identical_requests_in_a_batch_are_computed_once(chat_model: ChatModel) 
         f"""
 select q from values ('What is the capital of France?'), ('What is 2 plus 2?'), ('Who wrote Romeo and Juliet?')
   as t(q) lateral view explode(sequence(1, 4)) copies as n as repeated;
-select /*+ COALESCE(1) */ q, llm_response_predict({ASK.replace("question", "q")}) as a from repeated as out;
+select /*+ COALESCE(1) */ q, llm_response_predict({UNCACHED.replace("question", "q")}) as a from repeated as out;
 """
     )
     after = chat_model.stats()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 QUESTIONS = (
     "select * from values ('What is 2 plus 2?'), ('Name a colour.'), ('What is 2 plus 2?') as t(q) as qs;"
 )
-ASK = """chat(llm_param(map("instruction", q, "max_length", "8")))"""
+ASK = """chat(llm_param(map("instruction", q, "max_length", "8", "cache", "false")))"""
 
 
 def test_usage_rows_match_the_responses_token_counts(chat_model: ChatModel) -> None:

@@ -14,7 +14,8 @@ def test_a_calls_usage_is_the_sum_of_its_responses() -> None:
         {"output": "b", "metadata": {"input_tokens": 7, "output_tokens": 2, "cache_hit": True}},
         {"error": "too long", "metadata": {}},
     ]
-    assert usage_of("ann", "j1", "chat", responses, 12.5) == Usage("ann", "j1", "chat", 3, 17, 5, 1, 12.5)
+    # The cached answer is a request and a hit; its tokens were not spent.
+    assert usage_of("ann", "j1", "chat", responses, 12.5) == Usage("ann", "j1", "chat", 3, 10, 3, 1, 12.5)
 
 
 def test_the_ledger_totals_by_owner_job_and_model() -> None:

@@ -103,7 +103,7 @@ def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
 ) -> None:
     slow = (
         f"select {deployed_model}(llm_param(map('instruction', concat('Write a long story number ', id), "
-        "'max_length', '256'))) as answer from range(64) as stories;"
+        "'max_length', '256', 'cache', 'false'))) as answer from range(64) as stories;"
     )
     headers = {"Authorization": f"Bearer {token}"}
 

@@ -20,6 +20,7 @@ import ray
 from ray.exceptions import RayActorError, RayTaskError
 
 from byzer_engine.llm.pool.balance import WorkerLoad, make_policy, split_evenly
+from byzer_engine.llm.pool.cache import ResultCache
 from byzer_engine.llm.pool.spec import PoolSpec
 from byzer_engine.llm.pool.worker import ModelWorker
 from byzer_engine.llm.requests import LLMRequest, error_response
@@ -76,6 +77,12 @@ class PoolMaster:
         self.windows = 0  # batching windows computed: fewer than batches when batches were gathered
         self.errors = 0
         self.retries = 0
+        self.cache_hits = 0
+        self.cache = (
+            ResultCache(spec.cache_folder, spec.cache_identity, spec.cache_max_bytes)
+            if spec.cache_folder and spec.cache_identity
+            else None
+        )
         self._replacing: set[int] = set()
         self._window: _Window | None = None
         # Ray restarts a master that died (its workers died with it): the restarted one loads its
@@ -268,7 +275,8 @@ class PoolMaster:
             window.result.set_result(computed)
 
     async def _compute(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        """Identical requests computed once; the distinct ones split over the free worker slots."""
+        """Identical requests computed once; cached answers taken from the cache; the rest split over
+        the free worker slots."""
         position: dict[str, int] = {}
         distinct: list[LLMRequest] = []
         order: list[int] = []
@@ -278,12 +286,19 @@ class PoolMaster:
                 position[key] = len(distinct)
                 distinct.append(request)
             order.append(position[key])
-        self.distinct_computed += len(distinct)
+        cached = self.cache.lookup(distinct) if self.cache is not None else {}
+        todo = [r for i, r in enumerate(distinct) if i not in cached]
+        self.cache_hits += len(cached)
+        self.distinct_computed += len(todo)
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
-        parts = split_evenly(len(distinct), max(1, slots_free) * self.spec.worker_max_concurrency)
-        answered = await asyncio.gather(*(self._dispatch(distinct[a:b]) for a, b in parts))
-        computed = [r for part in answered for r in part]
-        self.errors += sum(1 for r in computed if "error" in r)
+        parts = split_evenly(len(todo), max(1, slots_free) * self.spec.worker_max_concurrency) if todo else []
+        answered = await asyncio.gather(*(self._dispatch(todo[a:b]) for a, b in parts))
+        fresh = [r for part in answered for r in part]
+        self.errors += sum(1 for r in fresh if "error" in r)
+        if self.cache is not None:
+            self.cache.store(list(zip(todo, fresh, strict=True)))
+        answers = iter(fresh)
+        computed = [cached[i] if i in cached else next(answers) for i in range(len(distinct))]
         return [computed[i] for i in order]
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
@@ -335,6 +350,7 @@ class PoolMaster:
             "started_at": self.started_at,
             "requests_served": self.requests_served,
             "distinct_computed": self.distinct_computed,
+            "cache_hits": self.cache_hits,
             "batches": self.batches,
             "windows": self.windows,
             "errors": self.errors,

@@ -25,6 +25,10 @@ class PoolSpec:
     # How often a part of a batch is re-sent after the worker serving it died.
     max_retries: int = 3
     owner: str = ""
+    # The result cache (see ``pool.cache``): its folder and the model's identity ("" for either: off).
+    cache_folder: str = ""
+    cache_identity: str = ""
+    cache_max_bytes: int = 256 * 1024 * 1024
 
     def fingerprint(self) -> str:
         """Equal fingerprints: a redeploy can keep the running pool instead of reloading the model."""
@@ -48,4 +52,5 @@ class PoolSpec:
             "load_balance": self.load_balance,
             "batch_window_ms": round(self.batch_window_s * 1000, 3),
             "owner": self.owner,
+            "cache": bool(self.cache_folder and self.cache_identity),
         }

@@ -56,6 +56,18 @@ def test_kmeans(data: Engine) -> None:
     run(data, OWNER, "register KMeans.`models/km` as km_fn;")
     rows = run(data, OWNER, "select prediction, km_fn(features) as fn from clustered as checked;")
     assert all(r["fn"] == r["prediction"] for r in rows)
+    # Between the blobs too, where the walk down the bisecting tree and the nearest leaf center part.
+    grid = run(
+        data,
+        OWNER,
+        "select vec_dense(array(cast(a as double) - 5.0, cast(b as double) - 20.0)) as features "
+        "from range(0, 31) x lateral view explode(sequence(0, 25)) g as b "
+        "lateral view explode(array(x.id)) i as a as grid;"
+        "predict grid as KMeans.`models/km` as grid_scored;"
+        "select prediction, km_fn(features) as fn from grid_scored as grid_checked;",
+    )
+    assert len(grid) == 31 * 26
+    assert [r["fn"] for r in grid] == [r["prediction"] for r in grid]
 
 
 def test_lda(data: Engine) -> None:

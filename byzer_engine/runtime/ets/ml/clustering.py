@@ -1,6 +1,7 @@
 """KMeans, which in Byzer is MLlib's BisectingKMeans (k 4, maxIter 20); metric silhouette.
 
-predict adds ``prediction`` (int); ``fn(vector)`` → the index of the nearest cluster center.
+predict adds ``prediction`` (int); ``fn(vector)`` → the same cluster index, by MLlib's walk down the
+bisecting tree (read from the saved model).
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ select cluster(features) as c from data as out;"""
     def scoring_functions(self, spark: SparkSession, model: Model, model_path: str) -> list[ScoringFunction]:
         from pyspark.sql.types import IntegerType
 
-        nearest = scoring.nearest_center(model)
+        walk = scoring.bisecting_tree(spark, model_path)
 
         def fn(v: Any) -> Any:
-            return None if v is None else nearest(v)
+            return None if v is None else walk(v)
 
         return [("", fn, IntegerType())]
 

@@ -154,13 +154,34 @@ def naive_bayes(model: Any) -> Callable[[Any], tuple[list[float], list[float]]]:
     return score
 
 
-def nearest_center(model: Any) -> Callable[[Any], int]:
-    centers = [[float(x) for x in c] for c in model.clusterCenters()]  # numpy arrays
+def bisecting_tree(spark: SparkSession, model_path: str) -> Callable[[Any], int]:
+    """MLlib's own BisectingKMeans prediction: from the root, the nearer child at every level, down to
+    a leaf (which is not always the nearest leaf center). Read from what MLlib saved under
+    ``model_path/data``: ``metadata`` (root id, distance measure) and ``data`` (the nodes)."""
+    import json
+
+    saved = model_path.rstrip("/") + "/data"
+    meta = json.loads(spark.read.text(saved + "/metadata").first()[0])
+    nodes = {
+        int(row["index"]): ([float(x) for x in row["center"]], [int(c) for c in row["children"] or ()])
+        for row in spark.read.parquet(saved + "/data").collect()
+    }
+    root = int(meta["rootId"])
+    cosine = meta.get("distanceMeasure") == "cosine"
+
+    def cost(center: list[float], x: list[float]) -> float:
+        if cosine:
+            dot = sum(a * b for a, b in zip(center, x, strict=False))
+            norms = math.sqrt(sum(a * a for a in center)) * math.sqrt(sum(b * b for b in x))
+            return 1.0 - dot / norms if norms else 1.0
+        return sum((a - b) ** 2 for a, b in zip(center, x, strict=False))
 
     def predict(v: Any) -> int:
         x = _array(v)
-        distances = [sum((a - b) ** 2 for a, b in zip(c, x, strict=False)) for c in centers]
-        return min(range(len(centers)), key=distances.__getitem__)
+        node = root
+        while nodes[node][1]:
+            node = min(nodes[node][1], key=lambda child: cost(nodes[child][0], x))  # first of equals
+        return node
 
     return predict
 
