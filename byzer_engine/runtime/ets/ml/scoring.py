@@ -161,7 +161,12 @@ def bisecting_tree(spark: SparkSession, model_path: str) -> Callable[[Any], int]
     import json
 
     saved = model_path.rstrip("/") + "/data"
-    meta = json.loads(spark.read.text(saved + "/metadata").first()[0])
+    first = spark.read.text(saved + "/metadata").first()
+    if first is None:
+        from byzer_engine.lang.errors import ByzerError
+
+        raise ByzerError(f"the KMeans model under {model_path} has no saved metadata")
+    meta = json.loads(first[0])
     nodes = {
         int(row["index"]): ([float(x) for x in row["center"]], [int(c) for c in row["children"] or ()])
         for row in spark.read.parquet(saved + "/data").collect()
