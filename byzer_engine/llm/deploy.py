@@ -106,7 +106,7 @@ def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote
         model_dir=location.directory if location else None,
         gguf_file=location.gguf_file if location else None,
         model_name=model_name,
-        options=dict(deploy.backend),
+        options={"prefix_order": "true" if settings.prefix_order else "false", **deploy.backend},
         saas=dict(deploy.saas),
         num_gpus=_gpus(settings, backend),
         num_cpus=num_cpus,
@@ -125,6 +125,7 @@ def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote
         cache_folder=cache_folder(ctx.config.data_root) if settings.cache else "",
         cache_identity=_cache_identity(config, backend, location) if settings.cache else "",
         cache_max_bytes=settings.cache_max_mb * 1024 * 1024,
+        prefix_order=settings.prefix_order,
     )
 
 

@@ -84,6 +84,8 @@ SETUP_KEYS: dict[str, Callable[[str, str], str]] = {
     # The result cache of the functions deployed next (see llm/pool/cache.py).
     "cache": _boolean,
     "cacheMaxMB": _positive_int,
+    # Prefix-aware ordering of requests and shared-prefix KV (see llm/pool/ordering.py).
+    "prefixOrder": _boolean,
 }
 
 
@@ -149,6 +151,7 @@ class Resolved:
     limits: dict[str, str] = field(default_factory=dict)
     cache: bool = True
     cache_max_mb: int = 256
+    prefix_order: bool = True
 
 
 def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved:
@@ -172,4 +175,5 @@ def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved
         limits={k: v for k, v in merged.items() if k.endswith(("TokenLimit", "RequestLimit"))},
         cache=merged.get("cache", "true") == "true",
         cache_max_mb=int(merged.get("cacheMaxMB", "256")),
+        prefix_order=merged.get("prefixOrder", "true") == "true",
     )

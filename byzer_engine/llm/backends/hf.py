@@ -24,6 +24,7 @@ from byzer_engine.llm.backends.base import (
     generate_isolating_failures,
 )
 from byzer_engine.llm.backends.grammar import GrammarTokens
+from byzer_engine.llm.backends.shared_prefix import prefixed_batch
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
 from byzer_engine.llm.model_loader import load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -75,6 +76,9 @@ class TransformersBackend(Backend):
         self.batch_size = max(
             1, int(config.option("batch_size", str(DEFAULT_BATCH_SIZE)) or DEFAULT_BATCH_SIZE)
         )
+        # Sort a batch by token ids (rows sharing a prefix adjacent, their KV computed once; see
+        # ``shared_prefix``) rather than by length; ``prefixOrder="false"`` keeps the length sort.
+        self.prefix_order = config.option("prefix_order", "true") != "false"
         self.context = _context_length(self.model, self.tokenizer)
         self.eos_ids = _eos_ids(self.model, self.tokenizer)
         self._grammar: GrammarTokens | None = None
@@ -143,7 +147,7 @@ class TransformersBackend(Backend):
                 continue
             groups[request.sampling].append(prompt)
         for sampling, prompts in groups.items():
-            prompts.sort(key=lambda p: len(p.ids))
+            prompts.sort(key=(lambda p: p.ids) if self.prefix_order else (lambda p: len(p.ids)))
             for start in range(0, len(prompts), self.batch_size):
                 chunk = prompts[start : start + self.batch_size]
                 answers = generate_isolating_failures(chunk, partial(self._generate_chunk, sampling=sampling))
@@ -178,12 +182,24 @@ class TransformersBackend(Backend):
     def _generate_chunk(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
         import torch
 
-        batch = self.tokenizer.pad({"input_ids": [p.ids for p in chunk]}, padding=True, return_tensors="pt")
-        input_ids = batch["input_ids"].to(self.device)
-        attention_mask = batch["attention_mask"].to(self.device)
-        kwargs = self._generate_kwargs(sampling, max(len(p.ids) for p in chunk))
-        self.constrain(kwargs, sampling, len(chunk), input_ids.shape[1])
         started = time.perf_counter()
+        kwargs = self._generate_kwargs(sampling, max(len(p.ids) for p in chunk))
+        # A schema's logits processor counts from the padded prompt: such batches take the plain path.
+        shared = (
+            None
+            if sampling.response_schema
+            else prefixed_batch(self.model, self.tokenizer, [p.ids for p in chunk], self.device)
+        )
+        if shared is not None:
+            input_ids, attention_mask = shared.input_ids, shared.attention_mask
+            kwargs["cache"] = shared.cache
+        else:
+            batch = self.tokenizer.pad(
+                {"input_ids": [p.ids for p in chunk]}, padding=True, return_tensors="pt"
+            )
+            input_ids = batch["input_ids"].to(self.device)
+            attention_mask = batch["attention_mask"].to(self.device)
+        self.constrain(kwargs, sampling, len(chunk), input_ids.shape[1])
         with torch.inference_mode():
             sequences = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
         elapsed = time.perf_counter() - started
@@ -200,6 +216,7 @@ class TransformersBackend(Backend):
                 "finish_reason": "stop" if ended is not None or stopped else "length",
                 "generation_time_s": round(elapsed, 4),
                 "batch_size": len(chunk),
+                "shared_prefix_tokens": shared.shared if shared is not None else 0,
                 "model": self.model_name,
                 "backend": self.name,
             }

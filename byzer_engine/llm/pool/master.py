@@ -19,8 +19,9 @@ from typing import Any
 import ray
 from ray.exceptions import RayActorError, RayTaskError
 
-from byzer_engine.llm.pool.balance import WorkerLoad, make_policy, split_evenly
+from byzer_engine.llm.pool.balance import WorkerLoad, make_policy
 from byzer_engine.llm.pool.cache import ResultCache
+from byzer_engine.llm.pool.ordering import plan, restore
 from byzer_engine.llm.pool.spec import PoolSpec
 from byzer_engine.llm.pool.worker import ModelWorker
 from byzer_engine.llm.requests import LLMRequest, error_response
@@ -291,9 +292,10 @@ class PoolMaster:
         self.cache_hits += len(cached)
         self.distinct_computed += len(todo)
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
-        parts = split_evenly(len(todo), max(1, slots_free) * self.spec.worker_max_concurrency) if todo else []
-        answered = await asyncio.gather(*(self._dispatch(todo[a:b]) for a, b in parts))
-        fresh = [r for part in answered for r in part]
+        # Prefix-aware order (see ``pool.ordering``); answers go back to their original positions.
+        work = plan(todo, max(1, slots_free) * self.spec.worker_max_concurrency, self.spec.prefix_order)
+        answered = await asyncio.gather(*(self._dispatch(work.ordered[a:b]) for a, b in work.parts))
+        fresh: list[dict[str, Any]] = restore([r for part in answered for r in part], work.permutation)  # type: ignore[assignment]
         self.errors += sum(1 for r in fresh if "error" in r)
         if self.cache is not None:
             self.cache.store(list(zip(todo, fresh, strict=True)))

@@ -25,6 +25,8 @@ class PoolSpec:
     # How often a part of a batch is re-sent after the worker serving it died.
     max_retries: int = 3
     owner: str = ""
+    # Prefix-aware ordering of a window's requests (``prefixOrder``; see ``pool.ordering``).
+    prefix_order: bool = True
     # The result cache (see ``pool.cache``): its folder and the model's identity ("" for either: off).
     cache_folder: str = ""
     cache_identity: str = ""
@@ -52,5 +54,6 @@ class PoolSpec:
             "load_balance": self.load_balance,
             "batch_window_ms": round(self.batch_window_s * 1000, 3),
             "owner": self.owner,
+            "prefix_order": self.prefix_order,
             "cache": bool(self.cache_folder and self.cache_identity),
         }
