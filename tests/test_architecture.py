@@ -29,6 +29,7 @@ CONTRACTS = (
     "byzer_engine.runtime.ets.base",
     "byzer_engine.runtime.sources.base",
     "byzer_engine.runtime.ray_connect",
+    "byzer_engine.runtime.explain.calls",
 )
 
 

@@ -218,6 +218,7 @@ def _run_local(
     owner: str,
     master: str | None,
     debug: bool,
+    explain: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from byzer_engine.runtime import Engine, EngineConfig
 
@@ -236,8 +237,9 @@ def _run_local(
                 on_message=_stderr,
                 statements=statements,
                 job_name=job,
+                explain=explain,
             )
-        if "llm" in text.lower():  # a run without an LLM statement made no model call
+        if "llm" in text.lower() and not explain:  # a run without an LLM statement made no model call
             _print_usage(engine, owner, job)
         return result.rows, result.schema
     finally:
@@ -245,12 +247,13 @@ def _run_local(
 
 
 def _run_remote(
-    text: str, variables: dict[str, str], owner: str, server: str, token: str | None
+    text: str, variables: dict[str, str], owner: str, server: str, token: str | None, explain: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from byzer_engine.client import Byzer
 
+    mode = {"execute_mode": "explain"} if explain else {}
     with Byzer(server, token=token) as client:
-        return client.run_with_schema(text, owner=owner, variables=variables)
+        return client.run_with_schema(text, owner=owner, variables=variables, **mode)
 
 
 @app.command("run")
@@ -272,16 +275,25 @@ def run_command(
     server: Annotated[str | None, typer.Option(help="Run on a byzer server at this URL instead.")] = None,
     token: Annotated[str | None, typer.Option(help="The server's token (or BYZER_TOKEN).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show Spark's log and stack traces.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Explain the script instead: each statement's plan and its LLM calls' estimates; "
+            "runs nothing that computes, writes or calls a model.",
+        ),
+    ] = False,
 ) -> None:
     """Run a Byzer script and print its last table."""
     text, file_name = _read_script(file, execute)
     variables = parse_vars(var or [])
     try:
         if server:
-            rows, schema = _run_remote(text, variables, owner, server, token or os.environ.get("BYZER_TOKEN"))
+            token = token or os.environ.get("BYZER_TOKEN")
+            rows, schema = _run_remote(text, variables, owner, server, token, explain)
         else:
             statements = _parse(text, file_name)
-            rows, schema = _run_local(text, statements, file_name, variables, owner, master, debug)
+            rows, schema = _run_local(text, statements, file_name, variables, owner, master, debug, explain)
     except ByzerError as error:
         raise typer.Exit(_report(_with_file(error, text, file_name), debug)) from None
     except KeyboardInterrupt:
@@ -292,4 +304,9 @@ def run_command(
             traceback.print_exc()
         _stderr(f"{file_name}: error: internal error: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_RUNTIME_ERROR) from None
+    if explain and output_format is OutputFormat.table:
+        from byzer_engine.cli.explain_output import print_explain
+
+        print_explain(rows)
+        return
     print_rows(rows, schema, output_format.value)

@@ -68,8 +68,13 @@ class RunScriptRequest(_ByzerFields):
     )
     fetch_type: Literal["collect", "take"] = Field("collect", alias="fetchType")
     output_size: int = Field(5000, alias="outputSize", ge=0, description="at most this many rows")
-    execute_mode: Literal["query", "analyze"] = Field(
-        "query", alias="executeMode", description="analyze: parse only, return the statements"
+    execute_mode: Literal["query", "analyze", "explain"] = Field(
+        "query",
+        alias="executeMode",
+        description=(
+            "analyze: parse only, return the statements; explain: the explain table (each statement's "
+            "plan and its LLM calls' estimates), running nothing that computes, writes or calls a model"
+        ),
     )
     spark_check: bool = Field(
         False,

@@ -81,6 +81,11 @@ class Backend(ABC):
             raise RuntimeError(str(response["error"]))
         yield str(response["output"])
 
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        """The input tokens of each request, as ``generate`` would count them (for EXPLAIN); backends
+        without a local tokenizer answer ``None``."""
+        return [None] * len(requests)
+
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
 

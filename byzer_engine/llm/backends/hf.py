@@ -127,6 +127,18 @@ class TransformersBackend(Backend):
         check_prompt_fits(ids, self.context)
         return _Prompt(index, request, ids)
 
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        counts: list[int | None] = []
+        for request in requests:
+            if request.embedding:
+                ids = self.tokenizer(request.instruction, truncation=True, max_length=self.context)[
+                    "input_ids"
+                ]
+            else:
+                ids = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
+            counts.append(len(ids))
+        return counts
+
     # -- generate ----------------------------------------------------------------------------------
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
         responses: list[dict[str, Any] | None] = [None] * len(requests)
