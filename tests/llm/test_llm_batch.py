@@ -54,7 +54,15 @@ def table(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 @pytest.fixture(scope="module")
 def reference(chat_model: ChatModel) -> list[tuple[Any, ...]]:
     """An uninterrupted run: every row answered once, in row-id order."""
-    rows = table(chat_model.run(batch("batch/reference"), job_name="batch-reference"))
+    result = chat_model.engine.run_script(
+        batch("batch/reference"), owner=chat_model.owner, job_name="batch-reference"
+    )
+    rows = table(result.rows)
+    # One progress line per committed chunk: rows done / total, tokens per second, ETA.
+    progress = [m for m in result.messages if m.startswith("LLMBatch batch/reference:")]
+    assert len(progress) == ROWS // CHUNK
+    assert progress[0].startswith(f"LLMBatch batch/reference: {CHUNK}/{ROWS} rows, ")
+    assert "tokens/s, ETA " in progress[0] and progress[-1].endswith("ETA 0:00:00")
     assert [r[0] for r in rows] == list(range(ROWS))
     assert all(r[3] for r in rows)
     assert requests_of(chat_model, "batch-reference") == ROWS
@@ -141,6 +149,8 @@ def test_a_hard_stopped_engine_resumes_to_the_uninterrupted_result(
         log.close()
     committed = chunks_in(folder)
     assert 2 <= committed < ROWS // CHUNK
+    # Progress went to stderr as plain lines (stderr is no terminal here).
+    assert f"LLMBatch batch/hard: {CHUNK}/{ROWS} rows, " in (tmp_path / "run.log").read_text()
 
     resumed = table(chat_model.run(batch("batch/hard"), job_name="batch-hard-resumed"))
     assert resumed == reference

@@ -82,3 +82,26 @@ def test_only_local_folders_are_accepted(tmp_path: Path) -> None:
     assert local_folder(str(tmp_path)) == tmp_path
     with pytest.raises(ByzerError, match="on another file system"):
         local_folder("hdfs://nn/out")
+
+
+def test_rows_done_counts_a_short_last_chunk(tmp_path: Path) -> None:
+    from byzer_engine.llm.batch.runner import BatchPlan, rows_done
+
+    store = ChunkStore(tmp_path)
+    opts = parse_options({"udfName": "chat", "inputCol": "q", "chunkRows": "4"})
+    plan = BatchPlan(store, rows=10, chunks=3, resumed_from=0)
+    assert rows_done(plan, opts) == 0
+    store.chunk_path(0).write_bytes(b"x")
+    assert rows_done(plan, opts) == 4
+    store.chunk_path(2).write_bytes(b"x")
+    assert rows_done(plan, opts) == 6
+
+
+def test_a_progress_line_shows_rows_rate_and_eta() -> None:
+    from byzer_engine.llm.batch.progress import BatchProgress
+
+    progress = BatchProgress("out", "nobody", "job", rows_total=10, rows_at_start=2)
+    progress.started -= 4.0  # four seconds in: 4 rows done in this run, one row a second
+    line = progress.line(6)
+    assert line.startswith("LLMBatch out: 6/10 rows, ")
+    assert line.endswith("ETA 0:00:04")

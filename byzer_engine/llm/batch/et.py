@@ -45,7 +45,8 @@ class LLMBatchET(ET):
         self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]
     ) -> DataFrame | None:
         from byzer_engine.llm.batch.options import parse_options
-        from byzer_engine.llm.batch.runner import prepare, result, run_chunks
+        from byzer_engine.llm.batch.progress import BatchProgress
+        from byzer_engine.llm.batch.runner import prepare, result, rows_done, run_chunks
         from byzer_engine.llm.batch.store import ChunkStore, local_folder
 
         opts = parse_options(options)
@@ -61,5 +62,6 @@ class LLMBatchET(ET):
         plan = prepare(ctx.spark, table, store, opts)
         if plan.resumed_from:
             ctx.emit(f"LLMBatch: resuming {path}: {plan.resumed_from} of {plan.chunks} chunks committed")
-        run_chunks(ctx.spark, plan, opts, stop)
+        progress = BatchProgress(path, ctx.owner, ctx.job_name, plan.rows, rows_done(plan, opts))
+        run_chunks(ctx.spark, plan, opts, stop, lambda done: ctx.emit(progress.line(done)))
         return result(ctx.spark, plan, opts)

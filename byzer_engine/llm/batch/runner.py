@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,8 +103,15 @@ def _answer(opts: BatchOptions) -> Column:
     return F.get_json_object(F.try_element_at(response, F.lit(1)), "$.output")
 
 
-def run_chunks(spark: SparkSession, plan: BatchPlan, opts: BatchOptions, stop: threading.Event) -> None:
-    """Computes every chunk not yet committed, in order; stops between chunks once ``stop`` is set."""
+def run_chunks(
+    spark: SparkSession,
+    plan: BatchPlan,
+    opts: BatchOptions,
+    stop: threading.Event,
+    on_commit: Callable[[int], None] = lambda rows_done: None,
+) -> None:
+    """Computes every chunk not yet committed, in order; stops between chunks once ``stop`` is set.
+    ``on_commit`` gets the rows done after each commit."""
     from pyspark.sql import functions as F
 
     frozen = spark.read.parquet(str(plan.store.input_dir))
@@ -119,6 +127,14 @@ def run_chunks(spark: SparkSession, plan: BatchPlan, opts: BatchOptions, stop: t
         written = plan.store.fresh_tmp()
         chunk.coalesce(1).write.parquet(str(written))
         plan.store.commit_chunk(index, written)
+        on_commit(rows_done(plan, opts))
+
+
+def rows_done(plan: BatchPlan, opts: BatchOptions) -> int:
+    """Rows in committed chunks (the last chunk may be short)."""
+    committed = plan.store.committed() & set(range(plan.chunks))
+    full = len(committed) * opts.chunk_rows
+    return full - (opts.chunk_rows * plan.chunks - plan.rows if plan.chunks - 1 in committed else 0)
 
 
 def result(spark: SparkSession, plan: BatchPlan, opts: BatchOptions) -> DataFrame:
