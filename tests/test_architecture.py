@@ -70,6 +70,7 @@ TABLE: tuple[Row, ...] = (
                     "byzer_engine.llm.qa.builder",
                     "byzer_engine.llm.finetune.feed",
                     "byzer_engine.llm.finetune.tables",
+                    "byzer_engine.llm.batch.runner",
                 ),
             ),
         ),
