@@ -56,14 +56,14 @@ from (select q, {function}(llm_param(map("instruction", q, "temperature", "0",
 """
 
 
-def through_sql(engine: Engine, backend: str, batch: int, threads: int) -> dict[str, Any]:
+def through_sql(engine: Engine, backend: str, batch: int, threads: int | None) -> dict[str, Any]:
     """Deploy ``backend``, answer every question through SQL, undeploy; the figures of the run."""
     function = f"cpu_{backend}"
+    threads_option = f'and backend.threads="{threads}"' if threads else ""
     deploy = f"""
 !byzerllm setup single;
 run command as LLM.`` where action="infer" and udfName="{function}" and pretrainedModelType="custom/auto"
-  and infer_backend="{backend}" and backend.batch_size="{batch}" and backend.threads="{threads}"
-  and cache="false";
+  and infer_backend="{backend}" and backend.batch_size="{batch}" {threads_option} and cache="false";
 """
     started = time.perf_counter()
     engine.run_script(deploy, owner=OWNER)
@@ -158,20 +158,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hf-batch", type=int, default=48)
     parser.add_argument("--native-batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="transformers' torch threads"
+    )
+    parser.add_argument(
+        "--native-threads", type=int, default=None, help="llamacpp threads (default: its own)"
+    )
     parser.add_argument("--sweep", action="store_true")
     args = parser.parse_args()
     if args.sweep:
         sweep(args.threads)
-    engine_rate, raw_rate = single_stream(args.threads)
+    engine_rate, raw_rate = single_stream(args.native_threads or max(1, (os.cpu_count() or 1) - 1))
 
     root = tempfile.mkdtemp(prefix="byzer-bench-cpu-")
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
     with Engine(config) as engine:
         hf = through_sql(engine, "transformers", args.hf_batch, args.threads)
-        native = through_sql(engine, "llamacpp", args.native_batch, args.threads)
+        native = through_sql(engine, "llamacpp", args.native_batch, args.native_threads)
 
-    print(f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, {args.threads} threads")
+    native_threads = args.native_threads or "default"
+    print(
+        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers {args.threads}, llamacpp {native_threads}"
+    )
     for label, batch, figures in (
         ("(a) transformers", args.hf_batch, hf),
         ("(b) llamacpp", args.native_batch, native),

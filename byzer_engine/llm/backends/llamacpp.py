@@ -5,7 +5,7 @@ The default for a GGUF model (the packaged one included) when llama-cpp-python i
 Face folders and LoRA adapters stay on ``transformers``. ``backend.*`` deploy keys:
 ``backend.batch_size`` (sequences decoded together, default 16), ``backend.n_ctx`` (the KV cache they
 share, default 8192 tokens or the model's own context if smaller), ``backend.threads`` (CPU threads,
-default: the worker's share of the cores), ``backend.unified_kv`` (default true) and
+default: the worker's share of the cores, less one core left to Spark and Ray), ``backend.unified_kv`` (default true) and
 ``backend.flash_attn`` (default false: with it, a row's logits depend slightly on its batch-mates).
 
 Prompts use the chat template stored in the GGUF file, rendered as transformers renders it; greedy at
@@ -75,11 +75,22 @@ def _int_option(config: BackendConfig, key: str, default: int) -> int:
     return value
 
 
+def _threads(config: BackendConfig) -> int:
+    """``backend.threads`` when given; else the worker's share of the cores, less one core left to
+    Spark and Ray: llama.cpp's threads spin at a barrier after every operation, so one of them
+    descheduled by another process on its core stalls them all (measured: 2 threads on 2 busy cores
+    decode ~10x slower than 1)."""
+    if config.option("threads"):
+        return _int_option(config, "threads", 1)
+    share = config.threads or os.cpu_count() or 1
+    return max(1, min(share, (os.cpu_count() or 1) - 1))
+
+
 def context_settings(config: BackendConfig) -> ContextSettings:
     return ContextSettings(
         n_ctx=_int_option(config, "n_ctx", DEFAULT_CONTEXT),
         sequences=_int_option(config, "batch_size", DEFAULT_BATCH_SIZE),
-        threads=config.threads or _int_option(config, "threads", os.cpu_count() or 1),
+        threads=_threads(config),
         unified_kv=parse_bool("backend.unified_kv", config.option("unified_kv"), True),
         flash_attn=1 if parse_bool("backend.flash_attn", config.option("flash_attn"), False) else 0,
     )

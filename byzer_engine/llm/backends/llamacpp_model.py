@@ -106,7 +106,7 @@ class LlamaModel:
         params.n_ctx = size
         params.n_batch = size
         params.n_ubatch = size if embeddings else min(512, size)
-        params.n_seq_max = max(1, sequences)
+        params.n_seq_max = max(1, sequences) + (0 if embeddings else 1)  # +1: the shared prefix
         params.n_threads = self.settings.threads
         params.n_threads_batch = self.settings.threads
         params.kv_unified = self.settings.unified_kv
@@ -189,6 +189,10 @@ class LlamaModel:
     def forget(self, seq_id: int) -> None:
         """Free a sequence's KV cells."""
         self.lib.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
+
+    def share(self, source: int, target: int) -> None:
+        """Give sequence ``target`` the KV cells of ``source`` (a shared prefix: no copy, no compute)."""
+        self.lib.llama_memory_seq_cp(self.memory, source, target, -1, -1)
 
     def forget_all(self) -> None:
         self.lib.llama_memory_clear(self.memory, True)
