@@ -122,13 +122,15 @@ def main() -> None:
 
     root = tempfile.mkdtemp(prefix="byzer-bench-llm-")
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
+    # llamacpp picks its own threads from the worker's share of the cores (one core left to Spark and
+    # Ray), on both sides alike; transformers gets the machine's cores, as before.
+    threads_option = f'and backend.threads="{threads}"' if args.backend == "transformers" else ""
     with Engine(config) as engine:
         deploy = f"""
 !byzerllm setup single;
 !byzerllm setup "maxConcurrency=1";
 run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrainedModelType="custom/auto"
-  and infer_backend="{args.backend}" and backend.batch_size="{batch}" and backend.threads="{threads}"
-  and cache="false";
+  and infer_backend="{args.backend}" and backend.batch_size="{batch}" {threads_option} and cache="false";
 """
         started = time.perf_counter()
         engine.run_script(deploy, owner=OWNER)
