@@ -134,8 +134,9 @@ run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrain
 """
         started = time.perf_counter()
         engine.run_script(deploy, owner=OWNER)
+        shown = threads if args.backend == "transformers" else "the backend's default"
         print(
-            f"deploy ({args.backend}, Ray pool, 1 worker, {threads} threads): {time.perf_counter() - started:.1f} s"
+            f"deploy ({args.backend}, Ray pool, 1 worker, threads: {shown}): {time.perf_counter() - started:.1f} s"
         )
         time_engine(engine, prompts(batch, 0), length)  # warm-up: Spark's Python workers, Ray
         # Each run has prompts of its own. The direct side answers the same distinct prompts; the
