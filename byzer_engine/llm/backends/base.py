@@ -61,6 +61,12 @@ class Backend(ABC):
         self.config = config
 
     @classmethod
+    def auto_rank(cls, location: Any) -> int | None:
+        """How much it wants to serve ``location`` (a ``packaged.ModelLocation``) under
+        ``infer_backend=auto``: the highest rank among the backends of the kind wins; None: never."""
+        return None
+
+    @classmethod
     def model_label(cls, options: Any) -> str | None:
         """The model name to show for a deploy without a local model (``None``: the packaged one)."""
         return None

@@ -63,6 +63,11 @@ class TransformersBackend(Backend):
     streams = True
     embeds = True
 
+    @classmethod
+    def auto_rank(cls, location: ModelLocation) -> int | None:
+        """Serves any model transformers loads (folders, adapters, GGUF): the fallback choice."""
+        return 0
+
     def __init__(self, config: BackendConfig) -> None:
         self.device = pick_device(config.num_gpus)
         set_cpu_threads(self.device, config.threads)
