@@ -170,6 +170,20 @@ class LlamaCppBackend(Backend):
                 raise RequestError(str(exc)) from None
         return _Prompt(index, request, ids, seed)
 
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        counts: list[int | None] = []
+        with self._lock:
+            for request in requests:
+                try:
+                    if request.embedding:
+                        ids = self.model.tokenize(request.instruction) or [self.model.bos()]
+                        counts.append(min(len(ids), self.model.embed_context))
+                    else:
+                        counts.append(len(self.model.tokenize(self.prompt_text(request))))
+                except RequestError:
+                    counts.append(None)
+        return counts
+
     def grammar_tokens(self) -> GrammarTokens:
         if self._grammar is None:
             import llguidance.llamacpp
