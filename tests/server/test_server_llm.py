@@ -16,7 +16,7 @@ import httpx
 import openai
 import pytest
 
-QUESTION = "What is the capital of France?"
+QUESTION = "What is the capital of France? Answer with the city name only."
 WAIT_S = 300
 SMALL_QUERY_WAIT_S = 120
 
