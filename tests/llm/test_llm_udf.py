@@ -90,7 +90,8 @@ def test_fail_on_error_fails_the_query(chat_model: ChatModel) -> None:
     deployed = chat_model.run(
         f"""!byzerllm setup single;
 !byzerllm setup "maxConcurrency=2";
-run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and failOnError="true";""",
+run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and failOnError="true"
+  and backend.n_ctx="2048";""",
         owner=owner,
     )
     assert deployed[0]["status"] == "reused"  # same pool settings: the running pool serves this owner too
