@@ -72,6 +72,19 @@ def test_max_length_and_stop_sequences(backend: LlamaCppBackend) -> None:
     assert stopped["output"] and whole["output"].startswith(stopped["output"])
 
 
+def test_a_stream_is_the_answer_token_by_token(backend: LlamaCppBackend) -> None:
+    request = parse_request(capital("France"))
+    deltas = list(backend.stream(request))
+    assert len(deltas) > 1 and "".join(deltas).strip() == answers(backend, [capital("France")])[0]["output"]
+    stopped = "".join(backend.stream(parse_request(capital("France") | {"stopping_sequences": " Paris"})))
+    assert "Paris" not in stopped
+    # A reader that goes away ends the decoding; the backend serves the next request.
+    stream = backend.stream(parse_request(ask("Count from one to fifty in words.", max_length="200")))
+    assert next(stream)
+    stream.close()
+    assert "Paris" in answers(backend, [capital("France")])[0]["output"]
+
+
 def test_system_message_and_history_reach_the_prompt(backend: LlamaCppBackend) -> None:
     plain = backend.prompt_text(parse_request(ask("Hi")))
     assert plain.endswith("<|im_start|>assistant\n") and "<|im_start|>user\nHi<|im_end|>" in plain

@@ -63,6 +63,8 @@ select q, {ASK} as a from questions as out;"""
 
 
 def test_a_worker_killed_mid_query_is_replaced_and_the_query_completes(native: ChatModel) -> None:
+    # A worker is killed as soon as one has requests in flight: a few short answers are enough.
+    rows_asked = 12
     import ray
 
     from byzer_engine.llm.pool.client import get_master
@@ -76,8 +78,8 @@ def test_a_worker_killed_mid_query_is_replaced_and_the_query_completes(native: C
         try:
             outcome["rows"] = native.run(
                 f"""select concat('Write a short story about the number ', cast(id as string), '.') as q
-from range(1, 41) as numbers;
-select q, {ASK} as a from numbers as out;"""
+from range(1, {rows_asked + 1}) as numbers;
+select q, {ASK.replace('"64"', '"24"')} as a from numbers as out;"""
             )
         except Exception as exc:
             outcome["error"] = exc
@@ -96,7 +98,7 @@ select q, {ASK} as a from numbers as out;"""
     thread.join(timeout=600)
     assert "error" not in outcome, outcome.get("error")
     rows = outcome["rows"]
-    assert len(rows) == 40 and all(isinstance(r["a"], str) and r["a"] for r in rows)
+    assert len(rows) == rows_asked and all(isinstance(r["a"], str) and r["a"] for r in rows)
     assert native.stats(NATIVE)["retries"] > before["retries"]
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and native.stats(NATIVE)["alive"] < 2:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from byzer_engine.llm.requests import LLMRequest, RequestError, error_response
+from byzer_engine.llm.requests import LLMRequest, RequestError, error_response, truncate_at_stop
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,25 @@ def generate_isolating_failures(
         if len(prompts) == 1:
             return [error_response(prompts[0].request.raw, f"generation failed: {exc}")]
         return [r for p in prompts for r in generate_isolating_failures([p], run)]
+
+
+def cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:
+    """Yield deltas, holding back just enough text to cut the stream at a stop sequence."""
+    if not stops:
+        yield from (d for d in deltas if d)
+        return
+    hold = max(len(s) for s in stops) - 1
+    text, sent = "", 0
+    for delta in deltas:
+        text += delta
+        cut, stopped = truncate_at_stop(text, stops)
+        if stopped:
+            if len(cut) > sent:
+                yield cut[sent:]
+            return
+        safe = max(sent, len(text) - hold)
+        if safe > sent:
+            yield text[sent:safe]
+            sent = safe
+    if len(text) > sent:
+        yield text[sent:]

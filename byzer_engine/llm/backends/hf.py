@@ -21,6 +21,7 @@ from byzer_engine.llm.backends.base import (
     BackendConfig,
     chat_prompt,
     check_prompt_fits,
+    cut_stream,
     generate_isolating_failures,
 )
 from byzer_engine.llm.backends.grammar import GrammarTokens
@@ -250,7 +251,7 @@ class TransformersBackend(Backend):
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        yield from _cut_stream(streamer, request.sampling.stop)
+        yield from cut_stream(streamer, request.sampling.stop)
         thread.join()
         if failure:
             raise RuntimeError(f"generation failed: {failure[0]}")
@@ -277,28 +278,6 @@ class TransformersBackend(Backend):
             embedding_response(r, v, {"input_tokens": int(n), "dim": len(v), "model": self.model_name})
             for r, v, n in zip(requests, vectors, counts, strict=True)
         ]
-
-
-def _cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:
-    """Yield deltas, holding back just enough text to cut the stream at a stop sequence."""
-    if not stops:
-        yield from (d for d in deltas if d)
-        return
-    hold = max(len(s) for s in stops) - 1
-    text, sent = "", 0
-    for delta in deltas:
-        text += delta
-        cut, stopped = truncate_at_stop(text, stops)
-        if stopped:
-            if len(cut) > sent:
-                yield cut[sent:]
-            return
-        safe = max(sent, len(text) - hold)
-        if safe > sent:
-            yield text[sent:safe]
-            sent = safe
-    if len(text) > sent:
-        yield text[sent:]
 
 
 def _context_length(model: Any, tokenizer: Any) -> int:

@@ -3,8 +3,9 @@ several sequences decoded in every forward pass (``llamacpp_decode``).
 
 The default for a GGUF model (the packaged one included) when llama-cpp-python is installed; Hugging
 Face folders and LoRA adapters stay on ``transformers``. ``backend.*`` deploy keys:
-``backend.batch_size`` (sequences decoded together, default 16), ``backend.n_ctx`` (the KV cache they
-share, default 8192 tokens or the model's own context if smaller), ``backend.threads`` (CPU threads,
+``backend.batch_size`` (sequences decoded together, default 16), ``backend.active_tokens`` (their prompts
+and answer budgets in flight, default 2048: long prompts go one at a time), ``backend.n_ctx`` (the KV
+cache they share, default 8192 tokens or the model's own context if smaller), ``backend.threads`` (CPU threads,
 default: the worker's share of the cores, less one core left to Spark and Ray), ``backend.unified_kv`` (default true) and
 ``backend.flash_attn`` (default false: with it, a row's logits depend slightly on its batch-mates).
 
@@ -16,10 +17,13 @@ request that cannot be served gets its own error; a batch that fails is retried 
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import os
+import queue
 import threading
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,7 @@ from byzer_engine.llm.backends.base import (
     Backend,
     BackendConfig,
     check_prompt_fits,
+    cut_stream,
     generate_isolating_failures,
 )
 from byzer_engine.llm.backends.chat_template import TemplateError, plain_transcript, render_chat
@@ -49,6 +54,7 @@ from byzer_engine.llm.requests import (
 )
 
 DEFAULT_BATCH_SIZE = 16
+DEFAULT_ACTIVE_TOKENS = 2048
 
 
 def gguf_path(config: BackendConfig) -> tuple[Path, str]:
@@ -91,6 +97,7 @@ def context_settings(config: BackendConfig) -> ContextSettings:
         n_ctx=_int_option(config, "n_ctx", DEFAULT_CONTEXT),
         sequences=_int_option(config, "batch_size", DEFAULT_BATCH_SIZE),
         threads=_threads(config),
+        active_tokens=_int_option(config, "active_tokens", DEFAULT_ACTIVE_TOKENS),
         unified_kv=parse_bool("backend.unified_kv", config.option("unified_kv"), True),
         flash_attn=1 if parse_bool("backend.flash_attn", config.option("flash_attn"), False) else 0,
     )
@@ -112,6 +119,7 @@ class LlamaCppBackend(Backend):
     serves_kinds = ("causal",)
     infer_backend_names = ("llamacpp", "llama.cpp")
     embeds = True
+    streams = True
 
     @classmethod
     def auto_rank(cls, location: ModelLocation) -> int | None:
@@ -129,7 +137,7 @@ class LlamaCppBackend(Backend):
         self.template = self.model.chat_template()
         self.bos_text = self.model.special_text(self.model.bos())
         self.eos_text = self.model.special_text(self.model.eos())
-        self.decoder = BatchDecoder(self.model, self.settings.sequences)
+        self.decoder = BatchDecoder(self.model, self.settings.sequences, self.settings.active_tokens)
         self._lock = threading.Lock()
         self._grammar: GrammarTokens | None = None
         self._warm_up()
@@ -146,6 +154,7 @@ class LlamaCppBackend(Backend):
             "device": "cpu",
             "context": self.context,
             "batch_size": self.settings.sequences,
+            "active_tokens": self.decoder.active_tokens,
             "threads": self.settings.threads,
         }
 
@@ -262,6 +271,45 @@ class LlamaCppBackend(Backend):
             responses.append(chat_response(prompt.request, sequence.answer().strip(), metadata))
         return responses
 
+    # -- stream ------------------------------------------------------------------------------------
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """The answer's text as it is decoded, token by token (cut at a stop sequence; the leading
+        whitespace ``generate`` strips is not sent). A consumer that stops reading ends the decoding
+        at its next step."""
+        with self._lock:
+            try:
+                sequence = self._sequence(self.encode(0, request))
+            except RequestError as exc:
+                raise RuntimeError(str(exc)) from None
+        pieces: queue.Queue[bytes | BaseException | None] = queue.Queue()
+        abandoned = threading.Event()
+        sent = 0
+
+        def step() -> None:
+            nonlocal sent
+            if abandoned.is_set():
+                raise _Abandoned
+            if len(sequence.text) > sent:
+                pieces.put(bytes(sequence.text[sent:]))
+                sent = len(sequence.text)
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    self.decoder.run([sequence], on_step=step)
+                pieces.put(None)
+            except _Abandoned:
+                pieces.put(None)
+            except BaseException as exc:
+                pieces.put(exc)
+
+        thread = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
+        thread.start()
+        try:
+            yield from cut_stream(_text_deltas(pieces), request.sampling.stop)
+        finally:
+            abandoned.set()
+
     # -- embed -------------------------------------------------------------------------------------
     def embed(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
         with self._lock:
@@ -282,3 +330,28 @@ class LlamaCppBackend(Backend):
     def close(self) -> None:
         with self._lock:
             self.model.close()
+
+
+class _Abandoned(Exception):
+    """The stream's reader went away: the decoding stops."""
+
+
+def _text_deltas(pieces: queue.Queue[bytes | BaseException | None]) -> Iterator[str]:
+    """The text of each step's new bytes (whole UTF-8 characters only)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="ignore")
+    started = False
+    while True:
+        item = pieces.get()
+        if item is None:
+            break
+        if isinstance(item, BaseException):
+            raise RuntimeError(f"generation failed: {item}")
+        delta = decoder.decode(item)
+        if not started:
+            delta = delta.lstrip()
+            started = bool(delta)
+        if delta:
+            yield delta
+    rest = decoder.decode(b"", final=True)
+    if rest and started:
+        yield rest

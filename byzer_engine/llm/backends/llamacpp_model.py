@@ -64,6 +64,8 @@ class ContextSettings:
     sequences: int
     threads: int
     unified_kv: bool = True
+    # Tokens in flight (prompts plus answer budgets) decoded together (``llamacpp_decode``).
+    active_tokens: int = 2048
     # Off by default: llama.cpp's CPU flash attention over a KV cache shared by several sequences
     # gives a row slightly different logits depending on its batch-mates (measured), so greedy
     # answers would depend on batching. 1: on, -1: llama.cpp's "auto".

@@ -405,8 +405,10 @@ class PoolMaster:
         ]
         busy = sum(1 for s in self.slots if s.alive and s.in_flight > 0)
         alive = sum(1 for s in self.slots if s.alive)
+        contexts = [int(s.info["context"]) for s in self.slots if s.alive and s.info.get("context")]
         return {
             **self.spec.summary(),
+            "context": min(contexts) if contexts else None,  # the model's, in tokens
             "fingerprint": self.fingerprint,
             "master_pid": os.getpid(),
             "started_at": self.started_at,
