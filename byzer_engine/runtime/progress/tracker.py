@@ -3,7 +3,8 @@
 ``JobCalls.watch(spark, df)`` is called just before the engine acts on a DataFrame (a script's
 result, a save). When its optimized plan has calls of a source's functions, the requests they will
 make are counted in a background thread (a Spark job of its own group, so it neither shows in the
-job's task progress nor outlives the job) and added to the job's total. ``snapshots`` then joins the
+job's task progress nor outlives the job) and added to the job's total; the query waits up to
+``COUNT_FIRST_S`` for it, so that a quick count is not left behind the query's own tasks. ``snapshots`` then joins the
 totals with the sources' activity of each job's Spark group: rows done, rows total, tokens per
 second, and the time left at the rate so far.
 """
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POOL_PROPERTY = "spark.scheduler.pool"
+# How long the query waits for its calls to be counted before it runs (the count goes on after).
+COUNT_FIRST_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,19 @@ class JobCalls:
             self.watched = True
             self.counting += 1
             self._spark = spark
+        counted = threading.Event()
         threading.Thread(
-            target=self._count, args=(spark, mine), name=f"count-{self.group_id}", daemon=True
+            target=self._count, args=(spark, mine, counted), name=f"count-{self.group_id}", daemon=True
         ).start()
+        # The query's own tasks may take every slot until they end: a count that is quick gets them
+        # first, one that is not goes on beside the query.
+        counted.wait(COUNT_FIRST_S)
 
     def _count(
-        self, spark: SparkSession, mine: Sequence[tuple[ProgressSource, Collection[str], PythonCall]]
+        self,
+        spark: SparkSession,
+        mine: Sequence[tuple[ProgressSource, Collection[str], PythonCall]],
+        counted: threading.Event,
     ) -> None:
         context = spark.sparkContext
         context.setJobGroup(
@@ -133,6 +143,7 @@ class JobCalls:
                 POOL_PROPERTY,
             ):
                 context.setLocalProperty(key, None)  # type: ignore[arg-type]
+        counted.set()
         with self._lock:
             self.counting -= 1
             if not known:
