@@ -30,6 +30,7 @@ CONTRACTS = (
     "byzer_engine.runtime.sources.base",
     "byzer_engine.runtime.ray_connect",
     "byzer_engine.runtime.explain.calls",
+    "byzer_engine.runtime.progress.sources",
 )
 
 

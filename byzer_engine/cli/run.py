@@ -12,23 +12,20 @@ import dataclasses
 import json
 import os
 import sys
-import threading
-import time
 import traceback
 import uuid
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from byzer_engine.cli import app
+from byzer_engine.cli.progress import RunProgress
 from byzer_engine.lang.errors import ByzerError, ByzerSyntaxError, Position
 
 if TYPE_CHECKING:
     from byzer_engine.lang.statements import Statement
-    from byzer_engine.runtime import Engine
 
 EXIT_RUNTIME_ERROR = 1
 EXIT_SYNTAX_ERROR = 2
@@ -113,44 +110,6 @@ def print_rows(rows: list[dict[str, Any]], schema: dict[str, Any], output_format
     _stderr(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
 
-class SparkProgress:
-    """A progress line on stderr (when it is a terminal) for scripts that run more than a moment."""
-
-    DELAY_S = 2.0
-    POLL_S = 0.5
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="byzer-progress", daemon=True)
-
-    def __enter__(self) -> SparkProgress:
-        if sys.stderr.isatty():
-            self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
-
-    def _watch(self) -> None:
-        from rich.console import Console
-
-        if self._stop.wait(self.DELAY_S):
-            return
-        started = time.monotonic() - self.DELAY_S
-        with Console(stderr=True).status("Spark: starting", spinner="dots") as status:
-            while not self._stop.wait(self.POLL_S):
-                jobs = self.engine.running_jobs()
-                progress = jobs[0].progress if jobs else "0/0"
-                done, _, total = progress.partition("/")
-                elapsed = time.monotonic() - started
-                status.update(f"Spark: {done}/{total} tasks done ({elapsed:.0f}s)")
-
-
 def _stderr(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -228,7 +187,7 @@ def _run_local(
     engine = Engine(config)
     job = f"cli-{uuid.uuid4().hex[:12]}"
     try:
-        with SparkProgress(engine):
+        with RunProgress(engine, job):
             result = engine.run_script(
                 text,
                 owner=owner,

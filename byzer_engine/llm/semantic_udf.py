@@ -51,9 +51,9 @@ def _ask(target: SemanticTarget, name: str, requests: list[LLMRequest]) -> list[
     from byzer_engine.runtime.ray_connect import ensure_ray
 
     ensure_ray(target.ray_address)
-    owner, job = task_identity()
+    owner, job, group = task_identity()
     return metered_call(
-        name, requests, owner=owner, job=job, limits=target.limits, timeout_s=target.timeout_s
+        name, requests, owner=owner, job=job, group=group, limits=target.limits, timeout_s=target.timeout_s
     )
 
 

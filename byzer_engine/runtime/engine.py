@@ -394,6 +394,7 @@ class Engine:
                 schema = dict(EMPTY_SCHEMA)
                 if produced is not None:
                     try:
+                        job.calls.watch(spark, produced.df)
                         if on_table is not None:
                             on_table(produced.df)
                         else:
