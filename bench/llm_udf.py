@@ -3,8 +3,9 @@
 Three measurements over the packaged SmolLM2-135M-Instruct, greedy, the same batch size and
 ``max_length`` on both sides:
 
-1. direct: ``TransformersBackend.generate`` in this process over N distinct prompts, with the
-   worker's ``--batch-size`` and torch threads;
+1. direct: the deployed backend's ``generate`` (``--backend``: ``llamacpp``, the default for the
+   packaged GGUF model, or ``transformers``) in this process over N distinct prompts, with the
+   worker's ``--batch-size`` and threads;
 2. engine: ``select chat(llm_param(...)) from t`` over the same N prompts through the engine (Spark
    Arrow batches -> the Ray master -> one model worker);
 3. engine with 50 % duplicated prompts: N rows of the first N/2 prompts of (2), each twice (the pool
@@ -13,7 +14,7 @@ Three measurements over the packaged SmolLM2-135M-Instruct, greedy, the same bat
 Prints rows/s of each, the speedup of (3) over (2) (target >= 1.8) and, as its last line,
 ``ratio: X.XX`` = engine rows/s / direct rows/s (target >= 0.9).
 
-    .venv/bin/python bench/llm_udf.py [--rows 96] [--batch-size 8] [--max-length 16] [--runs 2]
+    .venv/bin/python bench/llm_udf.py [--backend llamacpp] [--rows 96] [--batch-size 16] [--max-length 16] [--runs 2]
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def _request(prompt: str, max_length: int) -> dict[str, Any]:
     return {"instruction": prompt, "temperature": "0", "max_length": str(max_length)}
 
 
-def time_direct(questions: list[str], batch_size: int, max_length: int, threads: int) -> float:
+def time_direct(
+    questions: list[str], backend_name: str, batch_size: int, max_length: int, threads: int
+) -> float:
     """Seconds for the backend in this process to answer every question, batch by batch."""
-    from byzer_engine.llm.backends.hf import TransformersBackend
+    from byzer_engine.llm.backends import create_backend
 
-    backend = TransformersBackend(
+    backend = create_backend(
         BackendConfig(
-            backend="transformers",
+            backend=backend_name,
             model_type="custom/auto",
             threads=threads,
             options={"batch_size": str(batch_size)},
@@ -109,7 +112,8 @@ def _pool_counts() -> tuple[int, int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=96)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--backend", default="llamacpp", choices=("llamacpp", "transformers"))
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=16)
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
@@ -118,16 +122,22 @@ def main() -> None:
 
     root = tempfile.mkdtemp(prefix="byzer-bench-llm-")
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
+    # llamacpp picks its own threads from the worker's share of the cores (one core left to Spark and
+    # Ray), on both sides alike; transformers gets the machine's cores, as before.
+    threads_option = f'and backend.threads="{threads}"' if args.backend == "transformers" else ""
     with Engine(config) as engine:
         deploy = f"""
 !byzerllm setup single;
 !byzerllm setup "maxConcurrency=1";
 run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrainedModelType="custom/auto"
-  and backend.batch_size="{batch}" and backend.threads="{threads}" and cache="false";
+  and infer_backend="{args.backend}" and backend.batch_size="{batch}" {threads_option} and cache="false";
 """
         started = time.perf_counter()
         engine.run_script(deploy, owner=OWNER)
-        print(f"deploy (Ray pool, 1 worker, {threads} torch threads): {time.perf_counter() - started:.1f} s")
+        shown = threads if args.backend == "transformers" else "the backend's default"
+        print(
+            f"deploy ({args.backend}, Ray pool, 1 worker, threads: {shown}): {time.perf_counter() - started:.1f} s"
+        )
         time_engine(engine, prompts(batch, 0), length)  # warm-up: Spark's Python workers, Ray
         # Each run has prompts of its own. The direct side answers the same distinct prompts; the
         # duplicated table holds the first half of them, each twice, side by side (so both copies
@@ -149,14 +159,18 @@ run command as LLM.`` where action="infer" and udfName="{FUNCTION}" and pretrain
         finally:
             engine.run_script(f"!byzerllm model remove {FUNCTION};", owner=OWNER)
         # The pool's worker is gone: the direct run has the machine's cores to itself, as the worker had.
-        direct_times = [time_direct(questions, batch, length, threads) for questions in distinct_sets]
+        direct_times = [
+            time_direct(questions, args.backend, batch, length, threads) for questions in distinct_sets
+        ]
 
     for label, times in (("direct", direct_times), ("engine", engine_times), ("duplicated", dup_times)):
         print(f"{label} runs (s): " + ", ".join(f"{t:.2f}" for t in times))
     direct_rps = rows / statistics.median(direct_times)
     engine_rps = rows / statistics.median(engine_times)
     dup_rps = rows / statistics.median(dup_times)
-    print(f"rows: {rows}, batch size: {batch}, max_length: {length}, greedy, runs: {args.runs}")
+    print(
+        f"backend: {args.backend}, rows: {rows}, batch size: {batch}, max_length: {length}, greedy, runs: {args.runs}"
+    )
     print(f"direct (backend in-process):         {direct_rps:7.2f} rows/s")
     print(f"engine (Spark + Ray pool):           {engine_rps:7.2f} rows/s")
     print(f"engine, 50% duplicated prompts:      {dup_rps:7.2f} rows/s")

@@ -29,6 +29,8 @@ CONTRACTS = (
     "byzer_engine.runtime.ets.base",
     "byzer_engine.runtime.sources.base",
     "byzer_engine.runtime.ray_connect",
+    "byzer_engine.runtime.explain.calls",
+    "byzer_engine.runtime.progress.sources",
 )
 
 
@@ -69,6 +71,7 @@ TABLE: tuple[Row, ...] = (
                     "byzer_engine.llm.qa.builder",
                     "byzer_engine.llm.finetune.feed",
                     "byzer_engine.llm.finetune.tables",
+                    "byzer_engine.llm.batch.runner",
                 ),
             ),
         ),

@@ -112,6 +112,16 @@ def test_a_backend_declares_how_deploy_picks_it() -> None:
     assert backend_for("saas", "transformers").name == "saas/openai"  # the only one serving saas
     assert backend_for("qa", "transformers").name == "qa"
     assert canonical_backend("hf") == "transformers" and canonical_backend("saas") == "saas/openai"
-    assert {"transformers", "vllm", "saas"} <= set(infer_backend_names())
+    assert {"auto", "llamacpp", "transformers", "vllm", "saas"} <= set(infer_backend_names())
     with pytest.raises(ByzerError, match="unknown LLM backend 'tgi'"):
         canonical_backend("tgi")
+
+
+def test_auto_gives_each_model_the_backend_ranking_it_highest(tmp_path: Path) -> None:
+    from byzer_engine.llm.backends import backend_for
+    from byzer_engine.llm.packaged import ModelLocation, default_model
+
+    assert backend_for("causal", "auto", default_model()).name == "llamacpp"  # a GGUF file
+    assert backend_for("causal", "auto", ModelLocation(str(tmp_path))).name == "transformers"  # a folder
+    assert backend_for("causal", "llamacpp").name == "llamacpp"
+    assert backend_for("embedding", "auto", default_model()).name == "embedding"  # the only one

@@ -12,23 +12,20 @@ import dataclasses
 import json
 import os
 import sys
-import threading
-import time
 import traceback
 import uuid
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from byzer_engine.cli import app
+from byzer_engine.cli.progress import RunProgress
 from byzer_engine.lang.errors import ByzerError, ByzerSyntaxError, Position
 
 if TYPE_CHECKING:
     from byzer_engine.lang.statements import Statement
-    from byzer_engine.runtime import Engine
 
 EXIT_RUNTIME_ERROR = 1
 EXIT_SYNTAX_ERROR = 2
@@ -113,44 +110,6 @@ def print_rows(rows: list[dict[str, Any]], schema: dict[str, Any], output_format
     _stderr(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
 
-class SparkProgress:
-    """A progress line on stderr (when it is a terminal) for scripts that run more than a moment."""
-
-    DELAY_S = 2.0
-    POLL_S = 0.5
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="byzer-progress", daemon=True)
-
-    def __enter__(self) -> SparkProgress:
-        if sys.stderr.isatty():
-            self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
-
-    def _watch(self) -> None:
-        from rich.console import Console
-
-        if self._stop.wait(self.DELAY_S):
-            return
-        started = time.monotonic() - self.DELAY_S
-        with Console(stderr=True).status("Spark: starting", spinner="dots") as status:
-            while not self._stop.wait(self.POLL_S):
-                jobs = self.engine.running_jobs()
-                progress = jobs[0].progress if jobs else "0/0"
-                done, _, total = progress.partition("/")
-                elapsed = time.monotonic() - started
-                status.update(f"Spark: {done}/{total} tasks done ({elapsed:.0f}s)")
-
-
 def _stderr(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -218,6 +177,7 @@ def _run_local(
     owner: str,
     master: str | None,
     debug: bool,
+    explain: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from byzer_engine.runtime import Engine, EngineConfig
 
@@ -227,7 +187,7 @@ def _run_local(
     engine = Engine(config)
     job = f"cli-{uuid.uuid4().hex[:12]}"
     try:
-        with SparkProgress(engine):
+        with RunProgress(engine, job):
             result = engine.run_script(
                 text,
                 owner=owner,
@@ -236,8 +196,9 @@ def _run_local(
                 on_message=_stderr,
                 statements=statements,
                 job_name=job,
+                explain=explain,
             )
-        if "llm" in text.lower():  # a run without an LLM statement made no model call
+        if "llm" in text.lower() and not explain:  # a run without an LLM statement made no model call
             _print_usage(engine, owner, job)
         return result.rows, result.schema
     finally:
@@ -245,12 +206,13 @@ def _run_local(
 
 
 def _run_remote(
-    text: str, variables: dict[str, str], owner: str, server: str, token: str | None
+    text: str, variables: dict[str, str], owner: str, server: str, token: str | None, explain: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from byzer_engine.client import Byzer
 
+    mode = {"execute_mode": "explain"} if explain else {}
     with Byzer(server, token=token) as client:
-        return client.run_with_schema(text, owner=owner, variables=variables)
+        return client.run_with_schema(text, owner=owner, variables=variables, **mode)
 
 
 @app.command("run")
@@ -272,16 +234,25 @@ def run_command(
     server: Annotated[str | None, typer.Option(help="Run on a byzer server at this URL instead.")] = None,
     token: Annotated[str | None, typer.Option(help="The server's token (or BYZER_TOKEN).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show Spark's log and stack traces.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Explain the script instead: each statement's plan and its LLM calls' estimates; "
+            "runs nothing that computes, writes or calls a model.",
+        ),
+    ] = False,
 ) -> None:
     """Run a Byzer script and print its last table."""
     text, file_name = _read_script(file, execute)
     variables = parse_vars(var or [])
     try:
         if server:
-            rows, schema = _run_remote(text, variables, owner, server, token or os.environ.get("BYZER_TOKEN"))
+            token = token or os.environ.get("BYZER_TOKEN")
+            rows, schema = _run_remote(text, variables, owner, server, token, explain)
         else:
             statements = _parse(text, file_name)
-            rows, schema = _run_local(text, statements, file_name, variables, owner, master, debug)
+            rows, schema = _run_local(text, statements, file_name, variables, owner, master, debug, explain)
     except ByzerError as error:
         raise typer.Exit(_report(_with_file(error, text, file_name), debug)) from None
     except KeyboardInterrupt:
@@ -292,4 +263,9 @@ def run_command(
             traceback.print_exc()
         _stderr(f"{file_name}: error: internal error: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_RUNTIME_ERROR) from None
+    if explain and output_format is OutputFormat.table:
+        from byzer_engine.cli.explain_output import print_explain
+
+        print_explain(rows)
+        return
     print_rows(rows, schema, output_format.value)

@@ -13,6 +13,7 @@ from byzer_engine.lang.sqlcheck import check_and_read
 from byzer_engine.lang.statements import (
     Branch,
     Connect,
+    Explain,
     Include,
     Load,
     Macro,
@@ -28,7 +29,7 @@ from byzer_engine.lang.statements import (
     Statement,
     ValueKind,
 )
-from byzer_engine.lang.tokens import BACKQUOTED, BLOCK, HINT, PUNCT, STRING, WORD, unquote
+from byzer_engine.lang.tokens import BACKQUOTED, BLOCK, HINT, PUNCT, STRING, WORD, Token, unquote
 
 RAW_SQL_VERBS = frozenset(
     (
@@ -56,8 +57,11 @@ _SAVE_MODES = {
 _ARG_KINDS = {STRING: ValueKind.QUOTED, BLOCK: ValueKind.BLOCK, BACKQUOTED: ValueKind.BACKQUOTED}
 BRANCH_NAMES = frozenset(("if", "elif", "else", "fi"))
 STATEMENT_WORDS = (
-    "load, select, save, set, connect, train, run, predict, register, include, insert, create, drop, refresh"
+    "load, select, save, set, connect, train, run, predict, register, include, insert, create, drop, "
+    "refresh, explain"
 )
+# Spark's EXPLAIN modes, which ``explain`` takes too (the plan's detail; "" is Spark's simple plan).
+EXPLAIN_MODES = frozenset(("extended", "formatted", "codegen", "cost", "simple"))
 
 
 def span_of(cursor: Cursor) -> Span:
@@ -248,6 +252,32 @@ def _branch(cursor: Cursor, span: Span, branch: str, args: list[MacroArg], name_
     return Branch(span, branch=branch, condition=condition)
 
 
+def parse_explain(cursor: Cursor, span: Span) -> Statement:
+    cursor.advance()
+    mode = ""
+    if cursor.is_keyword(*EXPLAIN_MODES) and cursor.peek(1) is not None:
+        mode = cursor.advance().text.lower()
+    if cursor.at_end():
+        raise cursor.error("expected a statement to explain after 'explain'", expected="a statement")
+    inner = Cursor(cursor.source, cursor.tokens[cursor.pos :], cursor.end)
+    first = inner.tokens[0]
+    if first.kind == WORD and first.text.lower() == "explain":
+        raise inner.error("'explain' cannot explain an explain", expected="a statement")
+    target_span = span_of(inner)
+    if first.kind == WORD and first.text.lower() in SELECT_VERBS and not _ends_with_as_name(inner.tokens):
+        sql = target_span.raw
+        target: Statement = Select(
+            target_span, sql=sql, table="", reads=check_and_read(inner.source, inner.tokens, sql)
+        )
+    else:
+        target = rule_for(first.kind, first.text)(inner, target_span)
+    return Explain(span, target=target, mode=mode)
+
+
+def _ends_with_as_name(tokens: list[Token]) -> bool:
+    return len(tokens) >= 3 and tokens[-1].kind in (WORD, BACKQUOTED) and _is_as(tokens[-2])
+
+
 def _unknown(cursor: Cursor, span: Span) -> Statement:
     token = cursor.peek()
     raise cursor.error(
@@ -266,6 +296,7 @@ RULES: dict[str, Callable[[Cursor, Span], Statement]] = {
     "predict": parse_run,
     "register": parse_register,
     "include": parse_include,
+    "explain": parse_explain,
     **{verb: parse_select for verb in SELECT_VERBS},
     **{verb: parse_raw_sql for verb in RAW_SQL_VERBS},
 }

@@ -70,6 +70,8 @@ class Statement:
                 )
             elif isinstance(value, Enum):
                 out[f.name] = value.value
+            elif isinstance(value, Statement):
+                out[f.name] = value.to_dict()
             elif isinstance(value, tuple):
                 out[f.name] = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
             else:
@@ -224,6 +226,23 @@ class RawSql(Statement):
     @property
     def tables_read(self) -> tuple[str, ...]:
         return self.reads
+
+
+@dataclass(frozen=True)
+class Explain(Statement):
+    """``explain [extended|formatted|codegen|cost] STATEMENT;``: what STATEMENT would do, run nothing.
+
+    ``target`` None (``!explain;`` alone): every later statement of the script is explained instead of
+    run. A select target may leave out its ``as NAME`` (``table`` is then empty), as in Spark's EXPLAIN.
+    """
+
+    target: Statement | None = None
+    mode: str = ""
+    kind: ClassVar[str] = "explain"
+
+    @property
+    def tables_read(self) -> tuple[str, ...]:
+        return self.target.tables_read if self.target is not None else ()
 
 
 @dataclass(frozen=True)

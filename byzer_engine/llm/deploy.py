@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
-from byzer_engine.llm.backends import backend_for
+from byzer_engine.llm.backends import AUTO, backend_for
 from byzer_engine.llm.backends.base import Backend, BackendConfig
 from byzer_engine.llm.deploy_options import DeployOptions, parse_deploy_options
 from byzer_engine.llm.packaged import DEFAULT_MODEL_NAME, ModelLocation, default_model, resolve_model
@@ -40,26 +40,37 @@ RESULT_COLUMNS = (
 )
 
 
-def _backend(deploy: DeployOptions, settings: Resolved) -> type[Backend]:
+def _backend(
+    ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote_cluster: bool
+) -> type[Backend]:
     if deploy.kind != "saas" and settings.infer_backend == "saas":
         raise ByzerError(
             f'infer_backend=saas needs a saas/* pretrainedModelType (got "{deploy.model_type}"); '
             'run !byzerllm setup "infer_backend=transformers"; for a local model'
         )
-    return backend_for(deploy.kind, settings.infer_backend)
+    model = None
+    if settings.infer_backend == AUTO and deploy.kind == "causal":
+        model = _model_dir(ctx, deploy, remote_cluster) or default_model()
+    return backend_for(deploy.kind, settings.infer_backend, model)
+
+
+def _model_dir(ctx: ETContext, deploy: DeployOptions, remote_cluster: bool) -> ModelLocation | None:
+    """The deploy's localModelDir resolved (None when it names none)."""
+    if not deploy.local_model_dir:
+        return None
+    path = ctx.resolve_path(deploy.local_model_dir)
+    if remote_cluster and not Path(path).exists():
+        return ModelLocation(path)  # only the cluster's workers can see it
+    return resolve_model(path)
 
 
 def _location(
     ctx: ETContext, deploy: DeployOptions, backend: type[Backend], remote_cluster: bool
 ) -> ModelLocation | None:
     """The model to load (None: the packaged default, resolved by each worker)."""
-    if not backend.loads_local_model or not deploy.local_model_dir:
+    if not backend.loads_local_model:
         return None
-    raw = deploy.local_model_dir
-    path = ctx.resolve_path(raw)
-    if remote_cluster and not Path(path).exists():
-        return ModelLocation(path)  # only the cluster's workers can see it
-    return resolve_model(path)
+    return _model_dir(ctx, deploy, remote_cluster)
 
 
 def _gpus(settings: Resolved, backend: type[Backend]) -> float:
@@ -93,7 +104,7 @@ def _threads(deploy: DeployOptions, settings: Resolved, remote_cluster: bool) ->
 def build_spec(ctx: ETContext, deploy: DeployOptions, settings: Resolved, remote_cluster: bool) -> PoolSpec:
     from byzer_engine.llm.pool.spec import PoolSpec
 
-    backend = _backend(deploy, settings)
+    backend = _backend(ctx, deploy, settings, remote_cluster)
     location = _location(ctx, deploy, backend, remote_cluster)
     io_bound = not backend.uses_local_compute
     num_cpus = settings.num_cpus if settings.num_cpus is not None else (0.0 if io_bound else 1.0)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from byzer_engine.llm.requests import LLMRequest, RequestError, parse_request
 from byzer_engine.llm.semantic import SemanticFunction, semantic_functions
-from byzer_engine.llm.semantic.aggregate import reduce_group
+from byzer_engine.llm.semantic.aggregate import chunk_budget, reduce_group
 from byzer_engine.llm.structured import FormatError
 from byzer_engine.llm.usage import Limits, metered_call
 
@@ -51,9 +51,9 @@ def _ask(target: SemanticTarget, name: str, requests: list[LLMRequest]) -> list[
     from byzer_engine.runtime.ray_connect import ensure_ray
 
     ensure_ray(target.ray_address)
-    owner, job = task_identity()
+    owner, job, group = task_identity()
     return metered_call(
-        name, requests, owner=owner, job=job, limits=target.limits, timeout_s=target.timeout_s
+        name, requests, owner=owner, job=job, group=group, limits=target.limits, timeout_s=target.timeout_s
     )
 
 
@@ -110,7 +110,19 @@ def aggregate_group(target: SemanticTarget, columns: list[pd.Series]) -> str | N
             answers.append(None if "error" in response else str(response.get("output")))
         return answers
 
-    return reduce_group(instruction, [str(r[2]) for r in rows], ask)
+    budget = chunk_budget(_context_of(target, name), instruction)
+    return reduce_group(instruction, [str(r[2]) for r in rows], ask, budget)
+
+
+def _context_of(target: SemanticTarget, name: str) -> int | None:
+    """The deployed model's context in tokens (None when the pool does not say)."""
+    from byzer_engine.llm.pool import client
+    from byzer_engine.runtime.ray_connect import ensure_ray
+
+    ensure_ray(target.ray_address)
+    info = client.describe(name)
+    context = info.get("context") if info else None
+    return int(context) if context else None
 
 
 def make_semantic_udf(target: SemanticTarget, op: type[SemanticFunction]) -> Any:

@@ -20,6 +20,8 @@ MODES = ("single", "sft")
 BALANCE_NAMES = ("lru", "round_robin")
 # Batches reaching a pool within this many milliseconds are computed together (see pool/master.py).
 DEFAULT_BATCH_WINDOW_MS = 50
+# Each model gets the backend that serves it best (llama.cpp for a GGUF file, transformers otherwise).
+DEFAULT_BACKEND = "auto"
 
 
 def _non_negative_number(key: str, value: str) -> str:
@@ -107,7 +109,7 @@ def has_local_gpu() -> bool:
 
 def mode_defaults(mode: str) -> dict[str, str]:
     if mode == "single":
-        return {"mode": "single", "num_gpus": "auto", "maxConcurrency": "1", "infer_backend": "transformers"}
+        return {"mode": "single", "num_gpus": "auto", "maxConcurrency": "1", "infer_backend": DEFAULT_BACKEND}
     if mode == "sft":
         return {"mode": "sft", "num_gpus": "auto"}
     raise ByzerError(
@@ -166,7 +168,7 @@ def resolve(settings: Mapping[str, str], options: Mapping[str, str]) -> Resolved
         num_cpus=float(merged["num_cpus"]) if "num_cpus" in merged else None,
         workers=int(merged.get("maxConcurrency", "1")),
         worker_max_concurrency=int(merged.get("workerMaxConcurrency", "1")),
-        infer_backend=merged.get("infer_backend", "transformers"),
+        infer_backend=merged.get("infer_backend", DEFAULT_BACKEND),
         ray_address=merged.get("rayAddress") or None,
         load_balance=merged.get("load_balance", "lru"),
         timeout_s=float(timeout) if timeout and float(timeout) > 0 else None,

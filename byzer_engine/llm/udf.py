@@ -20,6 +20,7 @@ from byzer_engine.llm.usage import Limits, metered_call
 # Local properties the engine sets on the Spark jobs of a script (``runtime.engine``).
 OWNER_PROPERTY = "spark.scheduler.pool"
 JOB_NAME_PROPERTY = "byzer.job.name"
+JOB_GROUP_PROPERTY = "spark.jobGroup.id"  # Spark's own, set by setJobGroup
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -57,9 +58,15 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
         from byzer_engine.runtime.ray_connect import ensure_ray
 
         ensure_ray(target.ray_address)
-        owner, job = task_identity()
+        owner, job, group = task_identity()
         return metered_call(
-            target.name, requests, owner=owner, job=job, limits=target.limits, timeout_s=target.timeout_s
+            target.name,
+            requests,
+            owner=owner,
+            job=job,
+            group=group,
+            limits=target.limits,
+            timeout_s=target.timeout_s,
         )
 
     # Each element is parsed and checked here, where it enters: a bad one is answered without Ray.
@@ -80,14 +87,19 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
     return pd.Series(out, index=column.index, dtype=object)
 
 
-def task_identity() -> tuple[str, str]:
-    """The owner and job of the Spark task running this code (empty outside a script's job)."""
+def task_identity() -> tuple[str, str, str]:
+    """The owner, job name and Spark job group of the Spark task running this code (empty outside a
+    script's job)."""
     from pyspark import TaskContext
 
     context = TaskContext.get()
     if context is None:
-        return "", ""
-    return context.getLocalProperty(OWNER_PROPERTY) or "", context.getLocalProperty(JOB_NAME_PROPERTY) or ""
+        return "", "", ""
+    return (
+        context.getLocalProperty(OWNER_PROPERTY) or "",
+        context.getLocalProperty(JOB_NAME_PROPERTY) or "",
+        context.getLocalProperty(JOB_GROUP_PROPERTY) or "",
+    )
 
 
 def make_udf(target: UdfTarget) -> Any:

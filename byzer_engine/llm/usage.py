@@ -9,10 +9,17 @@ Limits (``!byzerllm setup "queryTokenLimit=..."`` and ``queryRequestLimit``, ``o
 ``ownerRequestLimit``) are checked before each batch is sent: a batch is refused when the requests
 so far plus the batch's, or the tokens so far plus the batch's ``max_length`` budget, would pass a
 limit, so a query stops with ``LLMLimitReached`` before it overspends.
+
+A UDF's requests go to the pool in chunks (two in flight, so the workers never wait for the next), and
+each chunk is recorded as it comes back, also under the Spark job group of the query that made it:
+that is the progress ``/runningjobs`` and ``byzer run`` show (requests done, output tokens, the time
+since the first chunk was sent; ``runtime.progress``).
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +37,12 @@ COLUMNS = (
     "latency_ms",
 )
 LIMIT_KEYS = ("queryTokenLimit", "queryRequestLimit", "ownerTokenLimit", "ownerRequestLimit")
+# A call's requests go to the pool in chunks of about a tenth of them, within these bounds.
+CHUNK_MIN, CHUNK_MAX, CHUNKS_PER_CALL = 32, 256, 10
+# Chunks sent before the first of them is waited for.
+CHUNKS_IN_FLIGHT = 2
+# A job group's activity is forgotten this long after its last chunk (the ledger stays small).
+ACTIVITY_KEEP_S = 6 * 3600.0
 
 
 class LLMLimitReached(RuntimeError):
@@ -92,17 +105,55 @@ def usage_of(owner: str, job: str, model: str, responses: list[dict[str, Any]], 
     )
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """When one chunk of a call was sent and answered (epoch seconds), and the Spark job group of the
+    query that sent it ("" outside a script's job)."""
+
+    group: str
+    started: float
+    finished: float
+
+
 class UsageLedger:
-    """The Ray actor's body: totals per (owner, job, model)."""
+    """The Ray actor's body: totals per (owner, job, model), and activity per Spark job group."""
 
     def __init__(self) -> None:
         self.totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, float]] = {}
 
-    def record(self, usage: Usage) -> None:
+    def record(self, usage: Usage, chunk: Chunk | None = None) -> None:
         key = (usage.owner, usage.job, usage.model)
         row = self.totals.setdefault(key, {c: 0 for c in COLUMNS[3:]})
         for column in COLUMNS[3:]:
             row[column] += getattr(usage, column)
+        if chunk is not None and chunk.group:
+            self._record_activity(usage, chunk)
+
+    def _record_activity(self, usage: Usage, chunk: Chunk) -> None:
+        seen = self.groups.get(chunk.group)
+        if seen is None:
+            self._forget_old(chunk.finished)
+            seen = self.groups[chunk.group] = {
+                "requests": 0,
+                "output_tokens": 0,
+                "chunks": 0,
+                "first_started": chunk.started,
+                "last_finished": chunk.finished,
+            }
+        seen["requests"] += usage.requests
+        seen["output_tokens"] += usage.output_tokens
+        seen["chunks"] += 1
+        seen["first_started"] = min(seen["first_started"], chunk.started)
+        seen["last_finished"] = max(seen["last_finished"], chunk.finished)
+
+    def _forget_old(self, now: float) -> None:
+        for group in [g for g, v in self.groups.items() if now - v["last_finished"] > ACTIVITY_KEEP_S]:
+            del self.groups[group]
+
+    def activity(self, groups: list[str]) -> dict[str, dict[str, float]]:
+        """Requests done, output tokens, chunks, first chunk sent and last answered, per job group."""
+        return {g: dict(self.groups[g]) for g in groups if g in self.groups}
 
     def rows(self, owners: list[str] | None = None) -> list[dict[str, Any]]:
         return [
@@ -153,10 +204,20 @@ def _ledger() -> Any:
     ).remote()
 
 
-def record(usage: Usage) -> None:
+def record(usage: Usage, chunk: Chunk | None = None) -> None:
     import ray
 
-    ray.get(_ledger().record.remote(usage))
+    ray.get(_ledger().record.remote(usage, chunk))
+
+
+def activity(groups: list[str], timeout_s: float = 5.0) -> dict[str, dict[str, float]]:
+    """The ledger's activity of these Spark job groups ({} when no Ray is connected)."""
+    import ray
+
+    if not ray.is_initialized() or not groups:
+        return {}
+    found: dict[str, dict[str, float]] = ray.get(_ledger().activity.remote(groups), timeout=timeout_s)
+    return found
 
 
 def spent(owner: str, job: str) -> dict[str, int]:
@@ -176,6 +237,10 @@ def usage_rows(owners: list[str] | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def chunk_size(count: int) -> int:
+    return max(CHUNK_MIN, min(CHUNK_MAX, -(-count // CHUNKS_PER_CALL)))
+
+
 def metered_call(
     name: str,
     requests: list[LLMRequest],
@@ -184,17 +249,39 @@ def metered_call(
     job: str,
     limits: Limits,
     timeout_s: float | None,
+    group: str = "",
 ) -> list[dict[str, Any]]:
-    """One pool call, checked against the limits first and recorded in the ledger after."""
-    import time
+    """The pool's responses to ``requests``, sent in chunks: each chunk is checked against the limits
+    (with the chunks still in flight) before it is sent and recorded in the ledger when it is back."""
+    from byzer_engine.llm.pool.client import submit, wait
 
-    from byzer_engine.llm.pool.client import call
+    size = chunk_size(len(requests))
+    chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
+    in_flight: deque[tuple[list[LLMRequest], Any, float]] = deque()
+    responses: list[dict[str, Any]] = []
+    previous_finished = 0.0
 
-    if limits.any:
-        check_limits(limits, spent(owner, job), requests, name)
-    started = time.perf_counter()
-    responses = call(name, requests, timeout_s=timeout_s)
-    record(usage_of(owner, job, name, responses, (time.perf_counter() - started) * 1000))
+    def collect() -> None:
+        nonlocal previous_finished
+        _, handle, started = in_flight.popleft()
+        answered = wait(name, handle, timeout_s=timeout_s)
+        finished = time.time()
+        # A chunk's latency starts when the one before it was answered, so the latencies of a
+        # call's chunks add up to the call's time, not more.
+        latency_ms = (finished - max(started, previous_finished)) * 1000
+        previous_finished = finished
+        record(usage_of(owner, job, name, answered, latency_ms), Chunk(group, started, finished))
+        responses.extend(answered)
+
+    for batch in chunks:
+        if limits.any:
+            pending = [r for sent, _, _ in in_flight for r in sent]
+            check_limits(limits, spent(owner, job), pending + batch, name)
+        in_flight.append((batch, submit(name, batch), time.time()))
+        if len(in_flight) >= CHUNKS_IN_FLIGHT:
+            collect()
+    while in_flight:
+        collect()
     return responses
 
 

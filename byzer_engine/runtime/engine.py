@@ -278,11 +278,15 @@ class Engine:
         on_message: Callable[[str], None] | None = None,
         statements: Sequence[Statement] | None = None,
         on_table: Callable[[DataFrame], None] | None = None,
+        explain: bool = False,
     ) -> Result:
         """Runs a script and returns its last table (see ``Result``); raises ``ByzerError`` subclasses.
 
         ``statements``: the script already parsed by the caller (``lang.parse_script`` of ``text``, as
         ``byzer run`` does before the JVM starts), so it is not parsed twice.
+
+        ``explain``: explain the script instead (``runtime.explain``): its result is the explain table,
+        and no statement that computes or writes runs.
 
         With ``on_table``, the last table is not collected: ``on_table`` gets its DataFrame while the
         job still runs (so a kill or a timeout stops what it does with it) and ``Result.rows`` is empty.
@@ -307,6 +311,7 @@ class Engine:
                 on_message=on_message,
                 statements=statements,
                 on_table=on_table,
+                explain=explain,
             )
         except Exception as exc:
             dead = self._spark if self._spark is not None else spark_before
@@ -338,6 +343,7 @@ class Engine:
         on_message: Callable[[str], None] | None,
         statements: Sequence[Statement] | None,
         on_table: Callable[[DataFrame], None] | None,
+        explain: bool = False,
     ) -> Result:
         from byzer_engine.runtime.executor.runner import ScriptRunner
 
@@ -381,11 +387,14 @@ class Engine:
                     parsed = runner.parse(text, skip_include=skip_include)
                 else:
                     runner.lines, parsed = text.splitlines(), list(statements)
+                if explain:
+                    runner.explain_all()
                 produced = runner.run(parsed)
                 rows: list[dict[str, Any]] = []
                 schema = dict(EMPTY_SCHEMA)
                 if produced is not None:
                     try:
+                        job.calls.watch(spark, produced.df)
                         if on_table is not None:
                             on_table(produced.df)
                         else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.runtime.progress.tracker import CallProgress, JobCalls, snapshots
 from byzer_engine.runtime.secrets import mask_secrets
 
 
@@ -30,6 +31,8 @@ class JobInfo:
     start_time: int  # epoch milliseconds
     timeout_ms: int  # -1: none
     status: str  # running | succeeded | failed | killed | timeout
+    # Its model calls' progress (``runtime.progress``); None when it has made or watched none.
+    calls: CallProgress | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,7 @@ class JobInfo:
             "startTime": self.start_time,
             "timeout": self.timeout_ms,
             "status": self.status,
+            "callProgress": self.calls.to_dict() if self.calls is not None else None,
         }
 
 
@@ -50,6 +54,7 @@ class RunningJob:
     """The mutable side of a job while it runs: cancellation state and cleanup callbacks."""
 
     info: JobInfo
+    calls: JobCalls
     cancel_reason: str | None = None  # "killed" | "timeout" once cancelled
     _callbacks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -128,7 +133,7 @@ class JobRegistry:
             timeout_ms=timeout_ms,
             status="running",
         )
-        job = RunningJob(info)
+        job = RunningJob(info, JobCalls(group_id, owner))
         with self._lock:
             if any(j.info.job_name == name and j.info.owner == owner for j in self._jobs.values()):
                 raise ByzerError(f"a job named '{name}' is already running")
@@ -144,6 +149,7 @@ class JobRegistry:
         if job._timer is not None:
             job._timer.cancel()
         job.set_status(status)
+        job.calls.stop()
         with self._lock:
             self._jobs.pop(job.group_id, None)
 
@@ -180,6 +186,7 @@ class JobRegistry:
     def _cancel(self, job: RunningJob, reason: str) -> bool:
         if not job.mark_cancelled(reason):
             return False
+        job.calls.stop()
         self._cancel_group_quietly(job.group_id)
         # Spark cancels only the jobs a group has at that moment: a statement that was between two
         # Spark jobs (parsing, planning, a JVM busy starting) submits its next one after the cancel. So
@@ -209,7 +216,11 @@ class JobRegistry:
         """Jobs in flight, of ``owners`` only unless None."""
         with self._lock:
             jobs = [j for j in self._jobs.values() if owners is None or j.info.owner in owners]
-        return [replace(job.info, progress=self._safe_progress(job.group_id)) for job in jobs]
+        calls = snapshots([job.calls for job in jobs])
+        return [
+            replace(job.info, progress=self._safe_progress(job.group_id), calls=calls.get(job.group_id))
+            for job in jobs
+        ]
 
     def _safe_progress(self, group_id: str) -> str:
         try:

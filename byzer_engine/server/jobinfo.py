@@ -22,6 +22,7 @@ def job_json(info: JobInfo) -> dict[str, Any]:
         "startTime": info.start_time,
         "timeout": timeout_ms,
         "status": info.status,
+        "callProgress": info.calls.to_dict() if info.calls is not None else None,
     }
 
 
@@ -40,6 +41,7 @@ def requested_job_json(
         "startTime": started_ms,
         "timeout": request.timeout if request.timeout > 0 else -1,
         "status": status,
+        "callProgress": None,
     }
 
 

@@ -68,8 +68,13 @@ class RunScriptRequest(_ByzerFields):
     )
     fetch_type: Literal["collect", "take"] = Field("collect", alias="fetchType")
     output_size: int = Field(5000, alias="outputSize", ge=0, description="at most this many rows")
-    execute_mode: Literal["query", "analyze"] = Field(
-        "query", alias="executeMode", description="analyze: parse only, return the statements"
+    execute_mode: Literal["query", "analyze", "explain"] = Field(
+        "query",
+        alias="executeMode",
+        description=(
+            "analyze: parse only, return the statements; explain: the explain table (each statement's "
+            "plan and its LLM calls' estimates), running nothing that computes, writes or calls a model"
+        ),
     )
     spark_check: bool = Field(
         False,
@@ -143,6 +148,16 @@ class ErrorBody(BaseModel):
     line_text: str | None = None
 
 
+class CallProgress(BaseModel):
+    """A running job's LLM calls: requests (rows) done of the total, tokens per second, time left."""
+
+    rows_done: int = Field(alias="rowsDone")
+    rows_total: int | None = Field(alias="rowsTotal", description="null until counted, or when unknown")
+    output_tokens: int = Field(alias="outputTokens")
+    tokens_per_second: float | None = Field(alias="tokensPerSecond")
+    eta_seconds: float | None = Field(alias="etaSeconds", description="null without a total or a rate yet")
+
+
 class RunningJob(BaseModel):
     """One entry of ``GET /runningjobs`` (a JSON object keyed by groupId, as in Byzer)."""
 
@@ -158,6 +173,9 @@ class RunningJob(BaseModel):
     start_time: int = Field(alias="startTime", description="epoch milliseconds")
     timeout: int = Field(description="milliseconds, -1 for none")
     status: str | None = None
+    call_progress: CallProgress | None = Field(
+        None, alias="callProgress", description="its LLM calls' progress; null when it has made none"
+    )
 
 
 class KillJobRequest(_ByzerFields):

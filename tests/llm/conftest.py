@@ -2,7 +2,8 @@
 
 ``ray_address`` starts (or joins, with BYZER_RAY_ADDRESS) the run's Ray in this process; other test
 packages get the same Ray by calling ``ensure_ray`` (it is per process). ``chat_model`` deploys the
-packaged SmolLM2 once, with two workers, through a real script on the shared ``engine``.
+packaged SmolLM2 once, with two workers and a 2048-token context (so that a group larger than the
+context is cheap to build), through a real script on the shared ``engine``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ DEPLOY_CHAT = f"""
 !byzerllm setup single;
 !byzerllm setup "maxConcurrency=2";
 run command as LLM.`` where action="infer" and udfName="{CHAT}" and pretrainedModelType="custom/auto"
-  and modelTable="command" and reconnect="false";
+  and modelTable="command" and reconnect="false" and backend.n_ctx="2048";
 """
 
 

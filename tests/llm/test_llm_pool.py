@@ -24,7 +24,7 @@ def test_model_list_shows_the_pool_and_its_stats(chat_model: ChatModel) -> None:
     rows = {row["name"]: row for row in chat_model.run("!byzerllm model list;")}
     row = rows[chat_model.name]
     assert row["type"] == "model" and row["status"] == "running"
-    assert row["backend"] == "transformers" and row["model"] == "SmolLM2-135M-Instruct"
+    assert row["backend"] == "llamacpp" and row["model"] == "SmolLM2-135M-Instruct"
     assert row["workers"] == 2 and row["busy"] + row["idle"] == 2
     assert row["requests_served"] >= 1 and row["distinct_computed"] >= 1
 

@@ -20,7 +20,7 @@ def test_single_resets_to_its_defaults() -> None:
         "mode": "single",
         "num_gpus": "auto",
         "maxConcurrency": "1",
-        "infer_backend": "transformers",
+        "infer_backend": "auto",
     }
     assert state[SETUP_KEY] is settings
 
@@ -34,7 +34,7 @@ def test_key_value_settings_accumulate_and_resolve() -> None:
     assert resolved.workers == 3
     assert resolved.load_balance == "round_robin"
     assert resolved.timeout_s == 30.0
-    assert resolved.infer_backend == "transformers"
+    assert resolved.infer_backend == "auto"
 
 
 def test_deploy_options_override_setup_keys() -> None:
@@ -54,7 +54,10 @@ def test_resources_keys_are_kept() -> None:
         ("num_gpus=lots", "num_gpus must be a number"),
         ("num_cpus=-1", "num_cpus must not be negative"),
         ("maxConcurrency=0", "maxConcurrency must be a whole number of at least 1"),
-        ("infer_backend=tgi", "infer_backend must be one of ray/vllm, saas, transformers, vllm"),
+        (
+            "infer_backend=tgi",
+            "infer_backend must be one of auto, llama.cpp, llamacpp, ray/vllm, saas, transformers, vllm",
+        ),
         ("load_balance=random", "load_balance must be one of lru, round_robin"),
         ("colour=blue", "unknown !byzerllm setup key 'colour'"),
         ("retrieval", "unknown !byzerllm setup mode 'retrieval'"),

@@ -90,7 +90,8 @@ def test_fail_on_error_fails_the_query(chat_model: ChatModel) -> None:
     deployed = chat_model.run(
         f"""!byzerllm setup single;
 !byzerllm setup "maxConcurrency=2";
-run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and failOnError="true";""",
+run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and failOnError="true"
+  and backend.n_ctx="2048";""",
         owner=owner,
     )
     assert deployed[0]["status"] == "reused"  # same pool settings: the running pool serves this owner too
@@ -104,14 +105,17 @@ run command as LLM.`` where action="infer" and udfName="{chat_model.name}" and f
 def test_llm_stack_carries_the_conversation(chat_model: ChatModel) -> None:
     rows = chat_model.run(
         """
-select chat(llm_param(map("instruction", "What is the capital of France?", "max_length", "24"))) as first as turn1;
+select chat(llm_param(map("instruction", "What is the capital of France? Answer with the city name only.",
+       "max_length", "24"))) as first as turn1;
 select first, chat(llm_stack(first, llm_param(map("instruction", "And of Germany?", "max_length", "24")))) as second
 from turn1 as turn2;
 select llm_response_predict(first) as a1, llm_response_predict(second) as a2, second[0] as raw from turn2 as out;
 """
     )
     second = json.loads(rows[0]["raw"])
-    assert [m["content"] for m in second["input"]["history"]][:1] == ["What is the capital of France?"]
+    assert [m["content"] for m in second["input"]["history"]][:1] == [
+        "What is the capital of France? Answer with the city name only."
+    ]
     assert "Paris" in rows[0]["a1"] and "Berlin" in rows[0]["a2"]
     assert len(second["history"]) == 4
 

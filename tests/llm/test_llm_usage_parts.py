@@ -79,3 +79,33 @@ def test_the_cli_summary_line_sums_a_runs_rows() -> None:
         "LLM usage (chat, emb): 5 requests, 50 input tokens, 9 output tokens, 1 cache hits, 2.0 s in model calls"
     )
     assert usage_line([]) is None
+
+
+def test_a_calls_chunks_are_a_tenth_of_it_within_bounds() -> None:
+    from byzer_engine.llm.usage import CHUNK_MAX, CHUNK_MIN, chunk_size
+
+    assert chunk_size(1) == CHUNK_MIN and chunk_size(40) == CHUNK_MIN
+    assert chunk_size(1000) == 100
+    assert chunk_size(100_000) == CHUNK_MAX
+
+
+def test_the_ledger_keeps_each_job_groups_activity() -> None:
+    from byzer_engine.llm.usage import ACTIVITY_KEEP_S, Chunk
+
+    ledger = UsageLedger()
+    ledger.record(Usage("ann", "j1", "chat", 32, 100, 64, 0, 5.0), Chunk("g1", 100.0, 104.0))
+    ledger.record(Usage("ann", "j1", "chat", 8, 30, 16, 0, 1.0), Chunk("g1", 101.0, 105.0))
+    ledger.record(Usage("ann", "j2", "chat", 5, 30, 16, 0, 1.0), Chunk("", 101.0, 105.0))
+    assert ledger.activity(["g1", "g2"]) == {
+        "g1": {
+            "requests": 40,
+            "output_tokens": 80,
+            "chunks": 2,
+            "first_started": 100.0,
+            "last_finished": 105.0,
+        }
+    }
+    # A group idle for longer than the ledger keeps activity is forgotten when a new one starts.
+    later = 105.0 + ACTIVITY_KEEP_S + 1
+    ledger.record(Usage("ann", "j3", "chat", 1, 3, 1, 0, 1.0), Chunk("g3", later - 1, later))
+    assert set(ledger.activity(["g1", "g3"])) == {"g3"}

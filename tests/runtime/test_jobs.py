@@ -116,7 +116,8 @@ def test_owners_run_in_parallel_and_are_cancelled_alone(engine: Engine) -> None:
 
 
 def test_job_names_are_unique_while_running(engine: Engine) -> None:
-    background = _Background(engine, ENDLESS, owner="unique", job_name="only-one")
+    # short tasks: the other owner's query below needs a task slot while this job runs
+    background = _Background(engine, ENDLESS_SHORT_TASKS, owner="unique", job_name="only-one")
     _wait_for(lambda: _job_named(engine, "only-one"))
     with pytest.raises(Exception, match="already running"):
         engine.run_script("select 1 as a as t;", owner="unique", job_name="only-one")

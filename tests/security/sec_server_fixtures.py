@@ -74,13 +74,16 @@ def free_port() -> int:
         return port
 
 
-def start_server(root: Path, *extra: str, env_extra: dict[str, str] | None = None) -> Server:
-    """Starts ``byzer serve`` with the test tokens and waits until it is ready."""
+def start_server(
+    root: Path, *extra: str, env_extra: dict[str, str] | None = None, config_extra: str = ""
+) -> Server:
+    """Starts ``byzer serve`` with the test tokens (and ``config_extra`` lines of TOML) and waits until
+    it is ready."""
     root.mkdir(parents=True, exist_ok=True)
     data_root = root / "data"
     data_root.mkdir(exist_ok=True)
     (root / "tokens.toml").write_text(TOKENS_FILE)
-    (root / "byzer.toml").write_text(CONFIG_FILE)
+    (root / "byzer.toml").write_text(CONFIG_FILE + config_extra)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYZER_")}
     env["PYTHONUNBUFFERED"] = "1"

@@ -19,7 +19,8 @@ RESTART_TIMEOUT_S = 240
 
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(tmp_path_factory.mktemp("jvm-survival"))
+    # A short grace: the unstoppable tasks below get their driver replaced sooner.
+    server = start_server(tmp_path_factory.mktemp("jvm-survival"), config_extra="stuck_task_grace_s = 10\n")
     try:
         yield server
     finally:

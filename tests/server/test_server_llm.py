@@ -11,12 +11,13 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import openai
 import pytest
 
-QUESTION = "What is the capital of France?"
+QUESTION = "What is the capital of France? Answer with the city name only."
 WAIT_S = 300
 SMALL_QUERY_WAIT_S = 120
 
@@ -98,6 +99,14 @@ def _tasks_running(http: httpx.Client, job_name: str) -> bool:
     return False
 
 
+def _call_progress(http: httpx.Client, job_name: str) -> dict[str, Any] | None:
+    for job in http.get("/runningjobs").json().values():
+        if job["jobName"] == job_name:
+            calls: dict[str, Any] | None = job["callProgress"]
+            return calls
+    return None
+
+
 def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
     http: httpx.Client, server_url: str, token: str, deployed_model: str
 ) -> None:
@@ -120,6 +129,12 @@ def test_a_slow_llm_query_blocks_no_one_and_is_killed_with_its_requests(
             assert time.monotonic() < deadline, "the slow query never started its tasks"
             time.sleep(0.2)
         assert http.get("/health/liveness").status_code == 200
+        # The job's LLM calls were counted before they ran: rows done of the 64 it will send.
+        while (calls := _call_progress(http, "slow-llm")) is None or calls["rowsTotal"] is None:
+            assert time.monotonic() < deadline, "the slow query's calls were never counted"
+            time.sleep(0.2)
+        assert calls["rowsTotal"] == 64 and 0 <= calls["rowsDone"] <= 64
+        assert set(calls) == {"rowsDone", "rowsTotal", "outputTokens", "tokensPerSecond", "etaSeconds"}
         # Generous for a busy machine, far below the minutes the slow job's tasks hold their slots.
         small = http.post(
             "/run/script", data={"sql": "select 1 as a as t;", "owner": "oscar"}, timeout=SMALL_QUERY_WAIT_S

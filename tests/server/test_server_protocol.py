@@ -82,7 +82,7 @@ def test_json_bodies_take_typed_values_and_a_context_object() -> None:
     ("field", "value", "named"),
     [
         ("fetchType", "all", "fetchType"),
-        ("executeMode", "explain", "executeMode"),
+        ("executeMode", "dry-run", "executeMode"),
         ("timeout", "soon", "timeout"),
         ("outputSize", "-1", "outputSize"),
         ("owner", "../etc", "owner"),

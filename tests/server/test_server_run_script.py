@@ -72,6 +72,16 @@ def test_analyze_parses_without_running(http: httpx.Client) -> None:
     assert statements[1]["line"] == 2
 
 
+def test_explain_answers_the_plan_and_writes_nothing(http: httpx.Client, data_root: Path) -> None:
+    sql = "select id from range(10) where id > 3 as t;\nsave overwrite t as json.`explained_by_http`;"
+    response = run(http, sql, executeMode="explain", owner="explainer")
+    assert response.status_code == 200, response.text
+    rows = response.json()
+    assert [r["kind"] for r in rows] == ["select", "save"]
+    assert "Filter" in rows[0]["plan"] and "not run by explain" in rows[1]["action"]
+    assert not (data_root / "explainer" / "explained_by_http").exists()
+
+
 def test_syntax_errors_are_400s_with_line_and_column(http: httpx.Client) -> None:
     response = run(http, "select 1 as a as t;\nload csv.`x.csv` t;")
     assert response.status_code == 400
@@ -93,7 +103,7 @@ def test_runtime_errors_name_the_failing_statement(http: httpx.Client) -> None:
 
 
 def test_bad_fields_are_json_400s(http: httpx.Client) -> None:
-    for fields in ({"fetchType": "everything"}, {"timeout": "soon"}, {"executeMode": "explain"}):
+    for fields in ({"fetchType": "everything"}, {"timeout": "soon"}, {"executeMode": "dry-run"}):
         response = run(http, "select 1 as a as t;", **fields)
         assert response.status_code == 400, fields
         body = response.json()

@@ -33,7 +33,7 @@ from byzer_engine.llm.backends.openai_backend import (
 )
 from byzer_engine.llm.requests import parse_request
 
-QUESTION = "What is the capital of France?"
+QUESTION = "What is the capital of France? Answer with the city name only."
 WAIT_S = 300
 API_KEY = "sk-test-5eb1"
 

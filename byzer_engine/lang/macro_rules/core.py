@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from byzer_engine.lang.macro_rules.base import BuiltinMacro, macro_args, macro_error, need_args, run_et
-from byzer_engine.lang.statements import Macro, Statement
+from byzer_engine.lang.statements import Explain, Macro, Select, Statement
+
+_NAME = re.compile(r"`[^`]+`|[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Desc(BuiltinMacro):
@@ -78,3 +82,30 @@ class LastCommand(BuiltinMacro):
         if len(args) != 2 or args[0].lower() != "named":
             raise macro_error(macro, f"'!lastCommand' is written: {self.usage}")
         return [run_et(macro, "LastCommand", options={"name": args[1]}, output=args[1])]
+
+
+class ExplainMacro(BuiltinMacro):
+    """``!explain;`` explains every later statement; ``!explain TABLE;`` how TABLE would be computed;
+    ``!explain '''STATEMENTS''';`` those statements (none of them runs)."""
+
+    name = "explain"
+    usage = "!explain [TABLE | '''STATEMENTS''']"
+
+    def expand(self, macro: Macro) -> list[Statement]:
+        from byzer_engine.lang.parser import parse_source
+        from byzer_engine.lang.source import Source
+
+        args = macro_args(macro)
+        if not args:
+            return [Explain(macro.span)]
+        if len(args) > 1:
+            raise macro_error(macro, f"'!explain' takes one argument: {self.usage}")
+        text = args[0].strip()
+        if _NAME.fullmatch(text):
+            table = text.strip("`")
+            query = Select(macro.span, sql=f"select * from `{table}`", table="", reads=(table,))
+            return [Explain(macro.span, target=query)]
+        statements = parse_source(Source(text, macro.span.file, macro.span.line, macro.span.column))
+        if not statements:
+            raise macro_error(macro, f"'!explain' found no statement to explain: {self.usage}")
+        return [Explain(macro.span, target=s) for s in statements]

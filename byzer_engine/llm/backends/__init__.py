@@ -1,7 +1,9 @@
 """The backend registry: every ``Backend`` class with a ``name`` in a module of this package, plus the
 ``byzer_engine.backends`` entry points (see ``byzer_engine.plugins``).
 
-- ``transformers``: any causal LM transformers can load (CPU or GPU), batched generate.
+- ``llamacpp``: llama.cpp on the CPU for GGUF files (the packaged model's default), batched decoding.
+- ``transformers``: any causal LM transformers can load (CPU or GPU), batched generate; the default
+  for Hugging Face folders and LoRA adapters.
 - ``vllm`` (also ``ray/vllm``): vLLM's offline engine on a GPU; ``backend.*`` keys are engine args.
 - ``saas/openai``: any OpenAI-compatible chat-completions endpoint over HTTP.
 - ``embedding``: sentence-embedding encoders (``custom/m3e``, ``custom/bge``).
@@ -14,10 +16,14 @@ Backend modules import their heavy libraries (torch, vllm) inside the worker, no
 
 from __future__ import annotations
 
+from typing import Any
+
 from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.backends.base import Backend, BackendConfig
 from byzer_engine.plugins import BrokenPlugin, PluginRegistry
 
+# The ``infer_backend`` value that lets each model get the backend ranking it highest (``auto_rank``).
+AUTO = "auto"
 REGISTRY: PluginRegistry[Backend] = PluginRegistry("backends", Backend, ("byzer_engine.llm.backends",))
 
 
@@ -44,10 +50,15 @@ def canonical_backend(name: str) -> str:
     return backend_class(name).name
 
 
-def backend_for(kind: str, infer_backend: str) -> type[Backend]:
+def backend_for(kind: str, infer_backend: str, location: Any = None) -> type[Backend]:
     """The backend serving a deploy of model ``kind`` (``causal``, ``saas``, ``embedding``, ``qa``),
-    picked among those serving that kind by the ``infer_backend`` setting."""
+    picked among those serving that kind by the ``infer_backend`` setting; ``auto`` picks the one
+    ranking ``location`` (the model to load) highest."""
     serving = [c for c in _classes() if kind in c.serves_kinds]
+    if infer_backend == AUTO and location is not None:
+        ranked = [(rank, c.name, c) for c in serving if (rank := c.auto_rank(location)) is not None]
+        if ranked:
+            return max(ranked, key=lambda item: (item[0], item[1]))[2]
     for candidate in serving:
         if infer_backend in (candidate.name, *candidate.infer_backend_names):
             return candidate
@@ -60,8 +71,8 @@ def backend_for(kind: str, infer_backend: str) -> type[Backend]:
 
 
 def infer_backend_names() -> tuple[str, ...]:
-    """Every value ``!byzerllm setup "infer_backend=..."`` accepts."""
-    return tuple(sorted({n for c in _classes() for n in c.infer_backend_names}))
+    """Every value ``!byzerllm setup "infer_backend=..."`` accepts (``auto``: chosen by the model)."""
+    return tuple(sorted({AUTO, *(n for c in _classes() for n in c.infer_backend_names)}))
 
 
 def create_backend(config: BackendConfig) -> Backend:
@@ -69,6 +80,7 @@ def create_backend(config: BackendConfig) -> Backend:
 
 
 __all__ = [
+    "AUTO",
     "REGISTRY",
     "Backend",
     "BackendConfig",

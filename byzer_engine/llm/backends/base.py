@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from byzer_engine.llm.requests import LLMRequest, RequestError, error_response
+from byzer_engine.llm.requests import LLMRequest, RequestError, error_response, truncate_at_stop
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ class Backend(ABC):
         self.config = config
 
     @classmethod
+    def auto_rank(cls, location: Any) -> int | None:
+        """How much it wants to serve ``location`` (a ``packaged.ModelLocation``) under
+        ``infer_backend=auto``: the highest rank among the backends of the kind wins; None: never."""
+        return None
+
+    @classmethod
     def model_label(cls, options: Any) -> str | None:
         """The model name to show for a deploy without a local model (``None``: the packaged one)."""
         return None
@@ -80,6 +86,11 @@ class Backend(ABC):
         if "error" in response:
             raise RuntimeError(str(response["error"]))
         yield str(response["output"])
+
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        """The input tokens of each request, as ``generate`` would count them (for EXPLAIN); backends
+        without a local tokenizer answer ``None``."""
+        return [None] * len(requests)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
@@ -129,3 +140,25 @@ def generate_isolating_failures(
         if len(prompts) == 1:
             return [error_response(prompts[0].request.raw, f"generation failed: {exc}")]
         return [r for p in prompts for r in generate_isolating_failures([p], run)]
+
+
+def cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:
+    """Yield deltas, holding back just enough text to cut the stream at a stop sequence."""
+    if not stops:
+        yield from (d for d in deltas if d)
+        return
+    hold = max(len(s) for s in stops) - 1
+    text, sent = "", 0
+    for delta in deltas:
+        text += delta
+        cut, stopped = truncate_at_stop(text, stops)
+        if stopped:
+            if len(cut) > sent:
+                yield cut[sent:]
+            return
+        safe = max(sent, len(text) - hold)
+        if safe > sent:
+            yield text[sent:safe]
+            sent = safe
+    if len(text) > sent:
+        yield text[sent:]

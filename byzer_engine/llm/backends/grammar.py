@@ -28,6 +28,16 @@ class GrammarTokens:
         )
         self._grammars: OrderedDict[str, str] = OrderedDict()
 
+    @classmethod
+    def from_lltokenizer(cls, tokenizer: Any, vocab_size: int, eos_ids: set[int]) -> GrammarTokens:
+        """The same, from a vocabulary llguidance already holds (e.g. llama.cpp's, ``llguidance.llamacpp``)."""
+        tokens = cls.__new__(cls)
+        tokens.eos_ids = sorted(eos_ids)
+        tokens.vocab_size = vocab_size
+        tokens.tokenizer = tokenizer
+        tokens._grammars = OrderedDict()
+        return tokens
+
     def grammar(self, schema_text: str) -> str:
         from llguidance import LLMatcher
 

@@ -21,6 +21,7 @@ from byzer_engine.llm.backends.base import (
     BackendConfig,
     chat_prompt,
     check_prompt_fits,
+    cut_stream,
     generate_isolating_failures,
 )
 from byzer_engine.llm.backends.grammar import GrammarTokens
@@ -63,6 +64,11 @@ class TransformersBackend(Backend):
     infer_backend_names = ("transformers",)
     streams = True
     embeds = True
+
+    @classmethod
+    def auto_rank(cls, location: ModelLocation) -> int | None:
+        """Serves any model transformers loads (folders, adapters, GGUF): the fallback choice."""
+        return 0
 
     def __init__(self, config: BackendConfig) -> None:
         self.device = pick_device(config.num_gpus)
@@ -130,6 +136,18 @@ class TransformersBackend(Backend):
         ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
         check_prompt_fits(ids, self.context)
         return _Prompt(index, request, ids)
+
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        counts: list[int | None] = []
+        for request in requests:
+            if request.embedding:
+                ids = self.tokenizer(request.instruction, truncation=True, max_length=self.context)[
+                    "input_ids"
+                ]
+            else:
+                ids = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
+            counts.append(len(ids))
+        return counts
 
     # -- generate ----------------------------------------------------------------------------------
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
@@ -250,7 +268,7 @@ class TransformersBackend(Backend):
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        yield from _cut_stream(streamer, request.sampling.stop)
+        yield from cut_stream(streamer, request.sampling.stop)
         thread.join()
         if failure:
             raise RuntimeError(f"generation failed: {failure[0]}")
@@ -277,28 +295,6 @@ class TransformersBackend(Backend):
             embedding_response(r, v, {"input_tokens": int(n), "dim": len(v), "model": self.model_name})
             for r, v, n in zip(requests, vectors, counts, strict=True)
         ]
-
-
-def _cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:
-    """Yield deltas, holding back just enough text to cut the stream at a stop sequence."""
-    if not stops:
-        yield from (d for d in deltas if d)
-        return
-    hold = max(len(s) for s in stops) - 1
-    text, sent = "", 0
-    for delta in deltas:
-        text += delta
-        cut, stopped = truncate_at_stop(text, stops)
-        if stopped:
-            if len(cut) > sent:
-                yield cut[sent:]
-            return
-        safe = max(sent, len(text) - hold)
-        if safe > sent:
-            yield text[sent:safe]
-            sent = safe
-    if len(text) > sent:
-        yield text[sent:]
 
 
 def _context_length(model: Any, tokenizer: Any) -> int:

@@ -126,6 +126,25 @@ class ResultCache:
             return {}
         return found
 
+    def cached_positions(self, requests: list[LLMRequest]) -> set[int]:
+        """Which of ``requests`` have a cached answer (for EXPLAIN: nothing is read out or marked used)."""
+        wanted = {self._key(r): i for i, r in enumerate(requests) if cacheable(r)}
+        if self._db is None or not wanted:
+            return set()
+        found: set[int] = set()
+        keys = list(wanted)
+        try:
+            with self._lock:
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows = self._db.execute(f"select key from entries where key in ({marks})", chunk)
+                    found.update(wanted[key] for (key,) in rows.fetchall())
+        except sqlite3.Error as exc:
+            log.warning("LLM result cache lookup failed: %s", exc)
+            return set()
+        return found
+
     def store(self, answered: list[tuple[LLMRequest, dict[str, Any]]]) -> None:
         """Keep the cacheable, successful answers; evict the least recently used past the cap."""
         rows = []

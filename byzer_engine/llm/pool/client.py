@@ -140,15 +140,25 @@ def deploy(spec: PoolSpec) -> tuple[dict[str, Any], str]:
     return info, "deployed"
 
 
-def call(name: str, batch: list[LLMRequest], *, timeout_s: float | None = None) -> list[dict[str, Any]]:
-    """Send one batch of checked requests to the pool; one response per request."""
+def submit(name: str, batch: list[LLMRequest]) -> Any:
+    """Send one batch of checked requests to the pool; ``wait`` gets the responses."""
     master = get_master(name)
     if master is None:
         raise ByzerError(f"no model is deployed as '{name}' (deploy it with run command as LLM.`` ...)")
+    return master.generate.remote(batch)
+
+
+def wait(name: str, handle: Any, *, timeout_s: float | None = None) -> list[dict[str, Any]]:
+    """The responses to a batch ``submit`` sent, one per request."""
     try:
-        responses: list[dict[str, Any]] = ray.get(master.generate.remote(batch), timeout=timeout_s)
+        responses: list[dict[str, Any]] = ray.get(handle, timeout=timeout_s)
     except GetTimeoutError:
         raise ByzerError(f"model '{name}' did not answer within {timeout_s:g} s") from None
     except RayActorError as exc:
         raise ByzerError(f"model '{name}' is gone: {_cause(exc)}") from None
     return responses
+
+
+def call(name: str, batch: list[LLMRequest], *, timeout_s: float | None = None) -> list[dict[str, Any]]:
+    """Send one batch of checked requests to the pool and wait; one response per request."""
+    return wait(name, submit(name, batch), timeout_s=timeout_s)

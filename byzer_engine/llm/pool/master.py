@@ -1,8 +1,9 @@
 """The master actor of one pool: the named, detached Ray actor a SQL function's UDF talks to.
 
 A batch arrives whole (one call per Arrow batch); the batches arriving within a short batching window
-(``batchWindowMs``) are gathered; identical requests among them are computed once; the distinct
-ones are split into parts, one per free worker slot, each routed by the load-balancing policy. When a
+(``batchWindowMs``) are gathered; identical requests among them are computed once (and once across
+windows: a request another window is computing waits for that answer, and a finished greedy one is
+found in the result cache); the distinct ones are split into parts, one per free worker slot, each routed by the load-balancing policy. When a
 worker dies, its parts go to another worker (or wait for the replacement, which the master starts at
 once), so a query still gets an answer for every row.
 """
@@ -79,6 +80,10 @@ class PoolMaster:
         self.errors = 0
         self.retries = 0
         self.cache_hits = 0
+        # Measured throughput, for EXPLAIN's time estimates: wall seconds of the windows that computed
+        # something, and the requests they computed.
+        self.compute_seconds = 0.0
+        self.timed_requests = 0
         self.cache = (
             ResultCache(spec.cache_folder, spec.cache_identity, spec.cache_max_bytes)
             if spec.cache_folder and spec.cache_identity
@@ -86,6 +91,8 @@ class PoolMaster:
         )
         self._replacing: set[int] = set()
         self._window: _Window | None = None
+        # Requests being computed now, by key: an identical one in another window waits for it.
+        self._in_flight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         # Ray restarts a master that died (its workers died with it): the restarted one loads its
         # workers again when the first request (or description) arrives, and says it was restarted.
         self.master_restarted = _was_restarted()
@@ -276,8 +283,9 @@ class PoolMaster:
             window.result.set_result(computed)
 
     async def _compute(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        """Identical requests computed once; cached answers taken from the cache; the rest split over
-        the free worker slots."""
+        """Identical requests computed once; cached answers taken from the cache; a request that
+        another window is computing right now waits for that answer; the rest split over the free
+        worker slots."""
         position: dict[str, int] = {}
         distinct: list[LLMRequest] = []
         order: list[int] = []
@@ -288,20 +296,56 @@ class PoolMaster:
                 distinct.append(request)
             order.append(position[key])
         cached = self.cache.lookup(distinct) if self.cache is not None else {}
-        todo = [r for i, r in enumerate(distinct) if i not in cached]
         self.cache_hits += len(cached)
+        mine: list[int] = []
+        elsewhere: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        loop = asyncio.get_running_loop()
+        for i, request in enumerate(distinct):
+            if i in cached:
+                continue
+            running = self._in_flight.get(request.key)
+            if running is not None:
+                elsewhere[i] = running
+            else:
+                self._in_flight[request.key] = loop.create_future()
+                mine.append(i)
+        answers: dict[int, dict[str, Any]] = dict(cached)
+        try:
+            answers.update(zip(mine, await self._compute_fresh([distinct[i] for i in mine]), strict=True))
+        finally:
+            for i in mine:
+                future = self._in_flight.pop(distinct[i].key)
+                if i in answers:
+                    future.set_result(answers[i])
+                else:
+                    future.cancel()
+        for i, future in elsewhere.items():
+            try:
+                answers[i] = await asyncio.shield(future)
+            except asyncio.CancelledError:
+                if not future.cancelled() or (task := asyncio.current_task()) is None or task.cancelling():
+                    raise
+                # The window computing it was cancelled (its query was killed): compute it here.
+                (answers[i],) = await self._compute_fresh([distinct[i]])
+        return [answers[i] for i in order]
+
+    async def _compute_fresh(self, todo: list[LLMRequest]) -> list[dict[str, Any]]:
+        """``todo`` computed by the workers (one part per free slot), counted, timed and cached."""
+        if not todo:
+            return []
         self.distinct_computed += len(todo)
         slots_free = sum(1 for s in self.slots if s.alive or s.index in self._replacing)
         # Prefix-aware order (see ``pool.ordering``); answers go back to their original positions.
         work = plan(todo, max(1, slots_free) * self.spec.worker_max_concurrency, self.spec.prefix_order)
+        started = time.monotonic()
         answered = await asyncio.gather(*(self._dispatch(work.ordered[a:b]) for a, b in work.parts))
+        self.compute_seconds += time.monotonic() - started
+        self.timed_requests += len(todo)
         fresh: list[dict[str, Any]] = restore([r for part in answered for r in part], work.permutation)  # type: ignore[assignment]
         self.errors += sum(1 for r in fresh if "error" in r)
         if self.cache is not None:
             self.cache.store(list(zip(todo, fresh, strict=True)))
-        answers = iter(fresh)
-        computed = [cached[i] if i in cached else next(answers) for i in range(len(distinct))]
-        return [computed[i] for i in order]
+        return fresh
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
         """Text deltas of one request from one worker (retried elsewhere only before the first delta)."""
@@ -327,6 +371,24 @@ class PoolMaster:
                 await self._release(slot)
         raise RuntimeError("every worker serving the stream died")
 
+    # -- explain -----------------------------------------------------------------------------------
+    async def estimate(self, distinct: list[LLMRequest], token_sample: int) -> dict[str, Any]:
+        """For EXPLAIN, computing nothing: how many of ``distinct`` are cached, the input tokens of up
+        to ``token_sample`` of the rest (a worker's tokenizer), and the measured seconds per request."""
+        cached = self.cache.cached_positions(distinct) if self.cache is not None else set()
+        todo = [r for i, r in enumerate(distinct) if i not in cached]
+        tokens: list[int | None] = []
+        if todo and token_sample > 0:
+            slot = await self._acquire()
+            try:
+                tokens = await slot.handle.count_tokens.remote(todo[:token_sample])
+            except (RayActorError, RayTaskError):
+                tokens = []
+            finally:
+                await self._release(slot)
+        rate = self.compute_seconds / self.timed_requests if self.timed_requests else None
+        return {"cached": len(cached), "tokens": tokens, "seconds_per_request": rate}
+
     # -- introspection -----------------------------------------------------------------------------
     def describe_now(self) -> dict[str, Any]:
         workers = [
@@ -345,14 +407,17 @@ class PoolMaster:
         ]
         busy = sum(1 for s in self.slots if s.alive and s.in_flight > 0)
         alive = sum(1 for s in self.slots if s.alive)
+        contexts = [int(s.info["context"]) for s in self.slots if s.alive and s.info.get("context")]
         return {
             **self.spec.summary(),
+            "context": min(contexts) if contexts else None,  # the model's, in tokens
             "fingerprint": self.fingerprint,
             "master_pid": os.getpid(),
             "started_at": self.started_at,
             "requests_served": self.requests_served,
             "distinct_computed": self.distinct_computed,
             "cache_hits": self.cache_hits,
+            "compute_seconds": round(self.compute_seconds, 3),
             "batches": self.batches,
             "windows": self.windows,
             "errors": self.errors,

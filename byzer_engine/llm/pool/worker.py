@@ -51,6 +51,10 @@ class ModelWorker:
             return [error_response(r.raw, "no response") for r in requests]
         return responses
 
+    def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
+        """The input tokens each request would be (``None`` where the backend cannot tell)."""
+        return self._backend().count_tokens(requests)
+
     def stream(self, request: LLMRequest) -> Iterator[str]:
         with self._lock:
             self.requests += 1

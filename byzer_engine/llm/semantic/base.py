@@ -18,6 +18,8 @@ class SemanticFunction(ABC):
     typed_by_argument: ClassVar[int | None] = None
     # An aggregate (``GROUP BY``): its arguments are columns of a group, reduced to one value.
     aggregate: ClassVar[bool] = False
+    # How many requests ``requests`` makes of a row (what a query's progress counts before it runs).
+    requests_per_row: ClassVar[int] = 1
 
     @abstractmethod
     def request(self, args: list[Any]) -> dict[str, Any]:

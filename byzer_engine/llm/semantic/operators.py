@@ -93,6 +93,7 @@ class LLMSummarize(SemanticFunction):
 
 class LLMSimilarity(SemanticFunction):
     name = "llm_similarity"
+    requests_per_row = 2
     doc = "llm_similarity('emb', a, b) -> double: the cosine similarity of the two texts' embeddings"
     return_type = "double"
 

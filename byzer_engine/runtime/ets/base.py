@@ -79,3 +79,8 @@ class ET(ABC):
         from byzer_engine.lang.errors import ByzerError
 
         raise ByzerError(f"ET '{self.name}' cannot be registered as a function")
+
+    def register_table(self, ctx: ETContext, path: str, options: dict[str, str]) -> list[tuple[str, str]]:
+        """The result table of ``register``: the model's explanation as (name, value) rows; ETs
+        without one return none, and the table is empty (key, value), as in Byzer."""
+        return []

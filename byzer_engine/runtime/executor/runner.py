@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from byzer_engine import lang
 from byzer_engine.lang.errors import ByzerError, ByzerJobKilled, ByzerTimeout
-from byzer_engine.lang.statements import Branch, SetVar, Statement
+from byzer_engine.lang.statements import Branch, Explain, SetVar, Statement
 from byzer_engine.runtime.executor.branches import BranchStack
 from byzer_engine.runtime.executor.conditions import ConditionEvaluator
 from byzer_engine.runtime.executor.errors import as_byzer_error
@@ -119,6 +119,11 @@ class ScriptRunner:
         try:
             self._compile_pass(statements)
             self._run_all(statements)
+            if self.state.explainer is not None:
+                from byzer_engine.runtime.executor.handlers.explain import explained
+
+                self.state.result = explained(self.state, self.state.explainer)
+                self.result_statement = statements[-1] if statements else None
         finally:
             for cleanup in reversed(self.state.cleanups):
                 try:
@@ -160,7 +165,18 @@ class ScriptRunner:
         except ByzerError as exc:
             raise self.fail(exc, statements[-1]) from exc
 
+    def explain_all(self) -> None:
+        """Explain the script instead of running it (``executeMode=explain``, ``byzer run --explain``)."""
+        from byzer_engine.runtime.executor.handlers.explain import start_explaining
+
+        start_explaining(self.state)
+
     def _execute(self, statement: Statement) -> None:
+        if self.state.explainer is not None and not (
+            isinstance(statement, Explain) and statement.target is None
+        ):
+            self.state.explainer.explain(statement)
+            return
         handler = handler_for(statement)
         try:
             if handler is None:

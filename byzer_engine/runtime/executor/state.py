@@ -55,6 +55,9 @@ class ScriptState:
     condition_values: dict[str, Any] = field(default_factory=dict)
     # Cleanups run when the script ends (``!cache T script``).
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    # Set by ``!explain;`` / ``executeMode=explain``: statements are explained instead of run
+    # (``runtime.explain.script.Explainer``).
+    explainer: Any = None
 
     def resolved_variables(self) -> dict[str, str]:
         resolved: dict[str, str] = self.variables.resolved()

@@ -178,12 +178,15 @@ def functions(ctx: SourceContext) -> DataFrame:
     return rows_table(ctx.spark, rows, ["name", "className", "isTemporary"])
 
 
+CALL_COLUMNS = ("rowsDone", "rowsTotal", "outputTokens", "tokensPerSecond", "etaSeconds")
+
+
 def progress(ctx: SourceContext, name: str) -> DataFrame:
     for job in _visible_jobs(ctx):
         if name in (job.job_name, job.group_id):
-            return rows_table(
-                ctx.spark, [{"jobName": job.job_name, "groupId": job.group_id, "progress": job.progress}]
-            )
+            calls = job.calls.to_dict() if job.calls is not None else dict.fromkeys(CALL_COLUMNS)
+            row = {"jobName": job.job_name, "groupId": job.group_id, "progress": job.progress, **calls}
+            return rows_table(ctx.spark, [row], ["jobName", "groupId", "progress", *CALL_COLUMNS])
     raise ByzerError(f"no running job named '{name}'")
 
 

@@ -53,7 +53,8 @@ def result_body(result: Result | None, request: RunScriptRequest) -> Any:
     summary="Run a Byzer script",
     description=(
         "Runs the script and answers the last table as a JSON array of rows (`[]` when the last "
-        "statement makes no table). `executeMode=analyze` only parses it and answers the statements."
+        "statement makes no table). `executeMode=analyze` only parses it and answers the statements; "
+        "`executeMode=explain` answers the explain table and runs nothing that computes or calls a model."
     ),
     openapi_extra=openapi_body(RunScriptRequest),
     responses={200: {"description": "the rows, or {schema, data}, or {jobName} for async"}, **_ERRORS},
@@ -88,6 +89,7 @@ async def run_script(request: Request) -> Response:
         default_path_prefix=req.default_path_prefix or None,
         session_per_request=req.session_per_request,
         skip_include=req.skip_include,
+        explain=req.execute_mode == "explain",
     )
     if req.run_async:
         assert req.callback is not None

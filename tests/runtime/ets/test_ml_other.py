@@ -80,10 +80,24 @@ def test_lda(data: Engine) -> None:
     assert out["status"] == ["success"], out["message"]
     scored = run(data, OWNER, "predict docs as LDA.`models/lda` as topics;")
     assert "topicDistribution" in scored[0]
-    run(data, OWNER, "register LDA.`models/lda` as lda;")
+    registered = data.run_script("register LDA.`models/lda` as lda;", owner=OWNER)
+    assert [f["name"] for f in registered.schema["fields"]] == ["name", "value"]
+    assert as_dict(registered.rows)["vocabSize"] == ["4"]  # register's table: the model explanation
+    udf = data.run_script(
+        "register ScriptUDF.`` as plus_one where code='''def apply(a: Int) = a + 1''';", owner=OWNER
+    )
+    assert udf.rows == [] and [f["name"] for f in udf.schema["fields"]] == ["key", "value"]
     row = run(data, OWNER, "select vec_array(lda(0)) as weights, lda_topic(0, 2) as top as t;")[0]
     assert len(row["weights"]) == 3
     assert len(row["top"]) == 2 and {"termIndex", "weight"} <= set(row["top"][0])
+    # fn_doc is MLlib's own seeded inference: exactly predict's topicDistribution, row by row.
+    docs_scored = run(
+        data,
+        OWNER,
+        "select vec_array(topicDistribution) as predicted, vec_array(lda_doc(features)) as fn from topics as d;",
+    )
+    assert len(docs_scored) == 60 and all(r["fn"] == r["predicted"] for r in docs_scored)
+    assert abs(sum(docs_scored[0]["fn"]) - 1.0) < 1e-9
     explain = as_dict(run(data, OWNER, 'load modelExplain.`models/lda` where alg="LDA" as e;'))
     assert explain["vocabSize"] == ["4"]
 

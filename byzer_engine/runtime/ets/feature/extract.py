@@ -23,9 +23,9 @@ import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from byzer_engine.lang.errors import ByzerError
 from byzer_engine.runtime.ets.base import ET, ETContext, ETParam
 from byzer_engine.runtime.ets.feature import meta
+from byzer_engine.runtime.ets.feature.chars import is_cjk, is_han
 from byzer_engine.runtime.ets.ml.files import join
 
 if TYPE_CHECKING:
@@ -64,15 +64,11 @@ def clean_html(text: str) -> str:
     return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", text))).strip()
 
 
-def _is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
-
-
 def clean_emotion_and_spec(text: str) -> str:
     kept = []
     for char in text:
         category = unicodedata.category(char)
-        if char.isspace() or category[0] in "LNP" or _is_cjk(char):
+        if char.isspace() or category[0] in "LNP" or is_cjk(char):
             kept.append(char)
     return _SPACES.sub(" ", "".join(kept)).strip()
 
@@ -96,7 +92,7 @@ def text_facts(text: str | None) -> dict[str, Any] | None:
         "noEmoAndSpec": clean_emotion_and_spec(cleaned),
         "cleanedDoc": cleaned,
         "blank": _percent(sum(1 for c in cleaned if c.isspace()), total),
-        "chinese": _percent(sum(1 for c in cleaned if _is_cjk(c)), total),
+        "chinese": _percent(sum(1 for c in cleaned if is_han(c)), total),
         "english": _percent(sum(1 for c in cleaned if c.isascii() and c.isalpha()), total),
         "number": _percent(sum(1 for c in cleaned if c.isdigit()), total),
         "punctuation": _percent(sum(1 for c in cleaned if unicodedata.category(c).startswith("P")), total),
@@ -128,13 +124,7 @@ select fe(doc) as has_phone, fe_email(doc) as has_email, fe_cleanHtml(doc) as te
     def run(self, ctx: ETContext, table: DataFrame | None, path: str, options: dict[str, str]) -> DataFrame:
         from pyspark.sql import functions as F
 
-        if table is None:
-            raise ByzerError("FeatureExtractInPlace needs a table")
-        column = options.get("inputCol") or "doc"
-        if column not in table.columns:
-            raise ByzerError(
-                f"FeatureExtractInPlace: no column {column} (columns: {', '.join(table.columns)})"
-            )
+        table, column = meta.input_column(table, options, "FeatureExtractInPlace", default="doc")
         struct = ", ".join(f"{name}: {kind}" for name, kind in FACTS)
         facts = F.udf(lambda text: text_facts(None if text is None else str(text)), f"struct<{struct}>")
         out = table.withColumn("__facts", facts(F.col(column)))

@@ -33,6 +33,20 @@ def empty_table(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame([], StructType([]))
 
 
+def input_column(
+    table: DataFrame | None, options: dict[str, str], et: str, default: str = ""
+) -> tuple[DataFrame, str]:
+    """The table and its ``inputCol`` (``default`` when unset; required when there is none)."""
+    if table is None:
+        raise ByzerError(f"{et} needs a table")
+    column = options.get("inputCol") or default
+    if not column:
+        raise ByzerError(f"{et} needs inputCol")
+    if column not in table.columns:
+        raise ByzerError(f"{et}: no column {column} (columns: {', '.join(table.columns)})")
+    return table, column
+
+
 def input_columns(table: DataFrame, options: dict[str, str], et: str) -> tuple[list[str], bool]:
     """``inputCols``: double columns, or one array<double> column (then its elements are the values)."""
     from pyspark.sql.types import ArrayType

@@ -26,17 +26,6 @@ _WORDS_PARAMS = (
 )
 
 
-def _input_col(table: DataFrame | None, options: dict[str, str], et: str) -> tuple[DataFrame, str]:
-    if table is None:
-        raise ByzerError(f"{et} needs a table")
-    column = options.get("inputCol")
-    if not column:
-        raise ByzerError(f"{et} needs inputCol")
-    if column not in table.columns:
-        raise ByzerError(f"{et}: no column {column} (columns: {', '.join(table.columns)})")
-    return table, column
-
-
 def _with_words(table: DataFrame, column: str, rules: WordRules) -> DataFrame:
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType, StringType
@@ -91,7 +80,7 @@ select tfidf("a cat on a mat") as v as out;"""
         from pyspark.ml.linalg import VectorUDT
         from pyspark.sql import functions as F
 
-        table, column = _input_col(table, options, self.name)
+        table, column = meta.input_column(table, options, self.name)
         rules = rules_from_options(ctx.spark, options, ctx.resolve_path, self.name)
         try:
             factor = float(options.get("priority") or "1")
@@ -212,7 +201,7 @@ select w2v("the cat") as v as out;"""
         from pyspark.ml.feature import Word2Vec
         from pyspark.sql import functions as F
 
-        table, column = _input_col(table, options, self.name)
+        table, column = meta.input_column(table, options, self.name)
         rules = rules_from_options(ctx.spark, options, ctx.resolve_path, self.name)
         base = ctx.resolve_path(path)
         pretrained = options.get("wordvecPaths")

@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.runtime.ets.feature.chars import is_cjk
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\u3040" <= char <= "\u30ff"
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ class WordRules:
         i = 0
         while i < len(text):
             char = text[i]
-            if _is_cjk(char):
+            if is_cjk(char):
                 word = self._dictionary_word(text, i)
                 out.append(word)
                 i += len(word)

@@ -171,6 +171,16 @@ class AlgorithmET(ET):
         model = et.load_model(chosen.model_path)
         for suffix, fn, return_type in et.scoring_functions(ctx.spark, model, chosen.model_path):
             ctx.spark.udf.register(function + suffix, fn, return_type)
+        et.register_jvm_functions(ctx, model, function)
+
+    def register_table(self, ctx: ETContext, path: str, options: dict[str, str]) -> list[tuple[str, str]]:
+        """``register``'s result: the model explanation (``load modelExplain``'s rows)."""
+        from byzer_engine.runtime.ets.ml.explain import explain
+
+        return explain(ctx.spark, self, ctx.resolve_path(path), options)
+
+    def register_jvm_functions(self, ctx: ETContext, model: Model, function: str) -> None:
+        """Functions that must run MLlib's own JVM code (``ml/jvm_scoring.py``); most ETs have none."""
 
 
 def _param(estimator: Any, name: str, default: str) -> str:

@@ -1,9 +1,9 @@
 """LDA (MLlib LDA: k 10, maxIter 20, optimizer online) on term-count vectors.
 
 predict adds ``topicDistribution``. register: ``fn(termIndex)`` → that term's weight in each topic,
-``fn_topic(topic, n)`` → the topic's top n (termIndex, weight). (Byzer's ``fn_doc`` would need
-MLlib's randomised variational inference per row, which a Python function cannot reproduce; use
-predict for document distributions.)
+``fn_doc(vector)`` → the document's topic distribution (MLlib's own seeded inference in the JVM, so
+it equals predict's ``topicDistribution``; not on Spark Connect), ``fn_topic(topic, n)`` → the
+topic's top n (termIndex, weight).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pyspark.ml import Model
     from pyspark.sql import SparkSession
 
+    from byzer_engine.runtime.ets.base import ETContext
     from byzer_engine.runtime.ets.ml.scoring import ScoringFunction
 
 
@@ -61,6 +62,11 @@ select lda_topic(0, 5) as top_terms as out;"""
 
         pair = StructType([StructField("termIndex", IntegerType()), StructField("weight", DoubleType())])
         return [("", term, VectorUDT()), ("_topic", topic, ArrayType(pair))]
+
+    def register_jvm_functions(self, ctx: ETContext, model: Model, function: str) -> None:
+        from byzer_engine.runtime.ets.ml.jvm_scoring import register_lda_topic_distribution
+
+        register_lda_topic_distribution(ctx, model, function + "_doc")
 
     def explain_rows(self, model: Model) -> list[tuple[str, str]]:
         m: Any = model

@@ -25,6 +25,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "register",
     "raw_sql",
     "include",
+    "explain",
 )
 
 F = TypeVar("F", bound=Handler)

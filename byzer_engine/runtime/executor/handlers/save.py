@@ -24,5 +24,6 @@ def run_save(state: ScriptState, statement: Save) -> NoTable:
             df = df.repartition(int(file_num))
         except ValueError as exc:
             raise ByzerError(f"fileNum must be a number, not {file_num!r}") from exc
+    state.job.calls.watch(state.spark, df)
     source.save(state.source_context(), df, path, statement.mode.value, options, statement.partition_by)
     return NO_TABLE

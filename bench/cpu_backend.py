@@ -1,0 +1,200 @@
+"""CPU backends compared through the engine's SQL function: transformers vs llama.cpp, one run.
+
+The same 100 labelled questions (``bench/capitals.py``: the capital of a country), greedy, 16 new
+tokens, ``select fn(llm_param(...))`` over one table, on
+
+(a) the transformers backend at its best batch size (``--hf-batch``, measured with ``--sweep``), and
+(b) the llamacpp backend at its best settings (``--native-batch`` sequences decoded together).
+
+Each side is deployed by a Byzer script with ``cache="false"`` (the result cache must not answer),
+warmed up on other prompts, timed, then removed, so the two never share the cores. Prints rows/s and
+tokens/s of each, ``accuracy: A B`` (fraction of rows whose answer contains the capital), the
+llamacpp backend's single-stream decode rate beside a raw ``llama_decode`` loop (what llama-bench's
+``tg`` test measures) and, as its last line, ``ratio: X`` = (b) rows/s / (a) rows/s.
+
+``--sweep`` first times each backend in-process over the same questions at several batch sizes (and
+thread counts for llama.cpp), the figures the defaults were chosen from.
+
+    .venv/bin/python bench/cpu_backend.py [--hf-batch 48] [--native-batch 16] [--sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from capitals import CAPITALS, correct, question
+
+from byzer_engine.llm.backends.base import BackendConfig
+from byzer_engine.llm.requests import parse_request
+from byzer_engine.runtime import Engine, EngineConfig
+
+OWNER = "bench"
+NEW_TOKENS = 16
+WARM_UP = ("Name a colour.", "What is 2 plus 3?", "Say hello.", "Name a fruit.")
+
+
+def _values(texts: list[str]) -> str:
+    return ", ".join("('" + t.replace("'", "\\'") + "')" for t in texts)
+
+
+def _query(function: str, texts: list[str]) -> str:
+    return f"""
+select q from values {_values(texts)} as t(q) as questions;
+select q, llm_response_predict(r) as a,
+       cast(get_json_object(try_element_at(r, 1), '$.metadata.output_tokens') as int) as n
+from (select q, {function}(llm_param(map("instruction", q, "temperature", "0",
+      "max_length", "{NEW_TOKENS}"))) as r from questions) as answers;
+"""
+
+
+def through_sql(engine: Engine, backend: str, batch: int, threads: int | None) -> dict[str, Any]:
+    """Deploy ``backend``, answer every question through SQL, undeploy; the figures of the run."""
+    function = f"cpu_{backend}"
+    threads_option = f'and backend.threads="{threads}"' if threads else ""
+    deploy = f"""
+!byzerllm setup single;
+run command as LLM.`` where action="infer" and udfName="{function}" and pretrainedModelType="custom/auto"
+  and infer_backend="{backend}" and backend.batch_size="{batch}" {threads_option} and cache="false";
+"""
+    started = time.perf_counter()
+    engine.run_script(deploy, owner=OWNER)
+    deployed = time.perf_counter() - started
+    try:
+        engine.run_script(_query(function, list(WARM_UP)), owner=OWNER)
+        questions = [question(country) for country, _ in CAPITALS]
+        started = time.perf_counter()
+        rows = engine.run_script(_query(function, questions), owner=OWNER).rows
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.run_script(f"!byzerllm model remove {function};", owner=OWNER)
+    answers = {r["q"]: r["a"] for r in rows}
+    right = sum(correct(answers.get(question(c)), city) for c, city in CAPITALS)
+    tokens = sum(int(r["n"] or 0) for r in rows)
+    return {
+        "deploy_s": deployed,
+        "seconds": elapsed,
+        "rows_per_s": len(rows) / elapsed,
+        "tokens_per_s": tokens / elapsed,
+        "accuracy": right / len(CAPITALS),
+    }
+
+
+def _backend(name: str, batch: int, threads: int) -> Any:
+    from byzer_engine.llm.backends import create_backend
+
+    return create_backend(
+        BackendConfig(
+            backend=name, model_type="custom/auto", threads=threads, options={"batch_size": str(batch)}
+        )
+    )
+
+
+def _requests(texts: list[str], new_tokens: int = NEW_TOKENS) -> list[Any]:
+    return [
+        parse_request({"instruction": t, "temperature": "0", "max_length": str(new_tokens)}) for t in texts
+    ]
+
+
+def in_process(name: str, batch: int, threads: int) -> float:
+    """rows/s of the backend called in this process over every question."""
+    backend = _backend(name, batch, threads)
+    try:
+        backend.generate(_requests(list(WARM_UP)))
+        started = time.perf_counter()
+        backend.generate(_requests([question(c) for c, _ in CAPITALS]))
+        return len(CAPITALS) / (time.perf_counter() - started)
+    finally:
+        backend.close()
+
+
+def single_stream(threads: int) -> tuple[float, float]:
+    """Tokens/s of one llamacpp sequence (128 new tokens), and of a bare ``llama_decode`` loop."""
+    backend = _backend("llamacpp", 1, threads)
+    try:
+        (request,) = _requests(["Write a long story about a dragon and a knight."], 128)
+        (response,) = backend.generate([request])
+        meta = response["metadata"]
+        engine_rate = meta["output_tokens"] / meta["generation_time_s"]
+        model = backend.model
+        model.forget_all()
+        prompt = model.tokenize("Once upon a time")
+        model.decode([(t, i, 0, i == len(prompt) - 1) for i, t in enumerate(prompt)])
+        token, position = int(model.logits(len(prompt) - 1).argmax()), len(prompt)
+        started = time.perf_counter()
+        for _ in range(128):
+            model.decode([(token, position, 0, True)])
+            token, position = int(model.logits(0).argmax()), position + 1
+        raw_rate = 128 / (time.perf_counter() - started)
+        model.forget_all()
+        return engine_rate, raw_rate
+    finally:
+        backend.close()
+
+
+def sweep(threads: int) -> None:
+    for batch in (8, 16, 32, 48, 100):
+        print(
+            f"sweep transformers batch {batch:3d}, {threads} threads: {in_process('transformers', batch, threads):6.2f} rows/s"
+        )
+    for batch in (1, 4, 8, 16, 32, 64):
+        print(
+            f"sweep llamacpp batch {batch:3d}, {threads} threads: {in_process('llamacpp', batch, threads):6.2f} rows/s"
+        )
+    if threads > 1:
+        print(f"sweep llamacpp batch  16, 1 threads: {in_process('llamacpp', 16, 1):6.2f} rows/s")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hf-batch", type=int, default=48)
+    parser.add_argument("--native-batch", type=int, default=16)
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="transformers' torch threads"
+    )
+    parser.add_argument(
+        "--native-threads", type=int, default=None, help="llamacpp threads (default: its own)"
+    )
+    parser.add_argument("--sweep", action="store_true")
+    args = parser.parse_args()
+    if args.sweep:
+        sweep(args.threads)
+    engine_rate, raw_rate = single_stream(args.native_threads or max(1, (os.cpu_count() or 1) - 1))
+
+    root = tempfile.mkdtemp(prefix="byzer-bench-cpu-")
+    config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
+    with Engine(config) as engine:
+        hf = through_sql(engine, "transformers", args.hf_batch, args.threads)
+        native = through_sql(engine, "llamacpp", args.native_batch, args.native_threads)
+
+    native_threads = args.native_threads or "default"
+    print(
+        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers {args.threads}, llamacpp {native_threads}"
+    )
+    for label, batch, figures in (
+        ("(a) transformers", args.hf_batch, hf),
+        ("(b) llamacpp", args.native_batch, native),
+    ):
+        print(
+            f"{label:18s} batch {batch:3d}: {figures['rows_per_s']:6.2f} rows/s, {figures['tokens_per_s']:7.1f} "
+            f"tokens/s, {figures['seconds']:.1f} s, accuracy {figures['accuracy']:.2f} (deploy {figures['deploy_s']:.1f} s)"
+        )
+    print(
+        f"llamacpp single stream: {engine_rate:.1f} tokens/s (backend), {raw_rate:.1f} tokens/s (bare llama_decode loop)"
+    )
+    print(json.dumps({"transformers": hf, "llamacpp": native}))
+    print(f"accuracy: {hf['accuracy']:.2f} {native['accuracy']:.2f}")
+    print(f"ratio: {native['rows_per_s'] / hf['rows_per_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
