@@ -165,3 +165,15 @@ def test_a_folder_without_gguf_is_refused_clearly(tmp_path: Any) -> None:
 
     with pytest.raises(ByzerError, match=r"reads GGUF files .*infer_backend=transformers"):
         LlamaCppBackend(BackendConfig(backend="llamacpp", model_type="custom/auto", model_dir=str(tmp_path)))
+
+
+def test_a_batch_mixing_long_instructions_is_decoded_group_by_group() -> None:
+    from byzer_engine.llm.backends.llamacpp_decode import prefix_groups
+
+    template = [1] * 10
+    first, second = template + list(range(100, 140)), template + list(range(200, 240))
+    prompts = [[*first, 5], [*second, 6], [*first, 7], [*template, 9, 9], [*second, 8]]
+    # Each instruction's rows together (its prefix computed once); a row sharing with none goes last.
+    assert prefix_groups(prompts) == [[0, 2], [1, 4], [3]]
+    assert prefix_groups([[*first, 1], [*first, 2]]) == [[0, 1]]  # one instruction: one group
+    assert prefix_groups([[1, 2, 3], [4, 5, 6]]) == [[0, 1]]  # nothing shared: decoded together

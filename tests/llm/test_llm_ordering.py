@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,30 @@ def test_the_prefix_order_key_is_a_checked_boolean() -> None:
     assert resolve({}, {"prefixOrder": "false"}).prefix_order is False
     with pytest.raises(ByzerError, match="prefixOrder"):
         resolve({}, {"prefixOrder": "sometimes"})
+
+
+@pytest.mark.slow
+def test_in_sql_the_order_of_the_rows_changes_neither_answers_nor_row_order(chat_model: Any) -> None:
+    # One partition, so each query's rows reach the pool as one window: the shuffled and the sorted
+    # table then give the master the same requests, which it computes in the same (prefix) order.
+    countries = ("France", "Japan", "Italy", "Spain", "Egypt", "Peru", "Chile", "Kenya")
+    prompts = [
+        (i, f"{INSTRUCTIONS[i % 3]} What is the capital of {countries[i % len(countries)]}?")
+        for i in range(16)
+    ]
+    shuffled = prompts[:]
+    random.Random(3).shuffle(shuffled)
+
+    def ask(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        values = ", ".join(f"({i}, '{text}')" for i, text in rows)
+        answered = chat_model.run(
+            f"""select id, q from values {values} as t(id, q) as qs;
+select /*+ COALESCE(1) */ id, llm_response_predict(chat(llm_param(map("instruction", q, "max_length", "8",
+  "temperature", "0", "cache", "false")))) as a from qs as out;"""
+        )
+        return [(row["id"], row["a"]) for row in answered]
+
+    mixed = ask(shuffled)
+    assert [i for i, _ in mixed] == [i for i, _ in shuffled]  # the rows come back as they were
+    in_order = ask(sorted(prompts, key=lambda p: p[1]))
+    assert dict(mixed) == dict(in_order)

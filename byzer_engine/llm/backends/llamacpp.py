@@ -41,7 +41,7 @@ from byzer_engine.llm.backends.base import (
 )
 from byzer_engine.llm.backends.chat_template import TemplateError, plain_transcript, render_chat
 from byzer_engine.llm.backends.grammar import GrammarTokens
-from byzer_engine.llm.backends.llamacpp_decode import BatchDecoder, Sequence
+from byzer_engine.llm.backends.llamacpp_decode import BatchDecoder, Sequence, prefix_groups
 from byzer_engine.llm.backends.llamacpp_model import DEFAULT_CONTEXT, ContextSettings, LlamaModel
 from byzer_engine.llm.backends.llamacpp_sampling import SchemaMask, check_extra, chooser
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -132,6 +132,8 @@ class LlamaCppBackend(Backend):
         super().__init__(config)
         path, self.model_name = gguf_path(config)
         self.settings = context_settings(config)
+        # ``prefixOrder`` (on by default) also groups a part's prompts by their own long prefixes.
+        self.prefix_order = config.option("prefix_order", "true") != "false"
         self.model = LlamaModel(str(path), self.settings)
         self.context = self.model.n_ctx
         self.template = self.model.chat_template()
@@ -254,7 +256,10 @@ class LlamaCppBackend(Backend):
     def _decode(self, prompts: list[_Prompt]) -> list[dict[str, Any]]:
         work = [self._sequence(p) for p in prompts]
         started = time.perf_counter()
-        self.decoder.run(work)
+        prompts_ids = [sequence.prompt for sequence in work]
+        groups = prefix_groups(prompts_ids) if self.prefix_order else [list(range(len(work)))]
+        for group in groups:
+            self.decoder.run([work[i] for i in group])
         elapsed = time.perf_counter() - started
         together = min(len(prompts), self.settings.sequences)
         responses = []

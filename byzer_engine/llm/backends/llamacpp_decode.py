@@ -180,3 +180,29 @@ def common_prefix(prompts: list[list[int]]) -> int:
             n += 1
         length = n
     return max(0, length)
+
+
+# A run of prompts gets a prefix of its own when it shares this many more tokens than the whole batch.
+MIN_GROUP_GAIN = 32
+
+
+def prefix_groups(prompts: list[list[int]]) -> list[list[int]]:
+    """The indexes of ``prompts`` in groups that each share a long prefix of their own (one group when
+    none shares more than the whole batch does): a batch mixing a few long instructions is decoded
+    group by group, each instruction computed once, rather than every prompt whole."""
+    if len(prompts) < 2:
+        return [list(range(len(prompts)))]
+    overall = common_prefix(prompts)
+    order = sorted(range(len(prompts)), key=lambda i: prompts[i])
+    groups: list[list[int]] = [[order[0]]]
+    for index in order[1:]:
+        head = prompts[groups[-1][0]]
+        if common_prefix([head, prompts[index]]) >= overall + MIN_GROUP_GAIN:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    shared = [g for g in groups if len(g) > 1]
+    alone = [g[0] for g in groups if len(g) == 1]
+    if len(shared) + (1 if alone else 0) < 2:
+        return [list(range(len(prompts)))]
+    return shared + ([alone] if alone else [])  # prompts sharing with no other are decoded together
