@@ -142,11 +142,16 @@ def test_the_pool_gets_typed_requests_and_the_bad_ones_keep_their_place(
 
     seen: list[LLMRequest] = []
 
-    def pool(name: str, requests: list[LLMRequest], **kwargs: object) -> list[dict[str, object]]:
+    # The pool's two halves stand in for a deployed model: this checks what the UDF body sends.
+    def submit(name: str, requests: list[LLMRequest]) -> list[LLMRequest]:
         seen.extend(requests)
-        return [{"output": r.instruction.upper(), "input": r.raw, "metadata": {}} for r in requests]
+        return requests
 
-    monkeypatch.setattr(client, "call", pool)
+    def wait(name: str, sent: list[LLMRequest], **kwargs: object) -> list[dict[str, object]]:
+        return [{"output": r.instruction.upper(), "input": r.raw, "metadata": {}} for r in sent]
+
+    monkeypatch.setattr(client, "submit", submit)
+    monkeypatch.setattr(client, "wait", wait)
     monkeypatch.setattr(ray_connect, "ensure_ray", lambda address=None: "127.0.0.1:1")
     target = udf.UdfTarget(name="upper", ray_address="127.0.0.1:1")
     answered = udf.answer_batch(
