@@ -121,7 +121,7 @@ def test_a_bad_request_is_answered_where_it_enters_without_calling_the_pool(
     def no_pool(*args: object, **kwargs: object) -> list[dict[str, object]]:
         raise AssertionError("the pool was called for requests that were all bad")
 
-    monkeypatch.setattr(client, "call", no_pool)
+    monkeypatch.setattr(client, "submit", no_pool)
     target = udf.UdfTarget(name="nowhere", ray_address="127.0.0.1:1")
     cells = pd.Series([['{"max_length": 3}', '{"instruction": "x", "temperature": "hot"}'], None])
     answered = udf.answer_batch(target, cells)
