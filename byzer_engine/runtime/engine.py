@@ -314,8 +314,11 @@ class Engine:
                 explain=explain,
             )
         except Exception as exc:
-            dead = self._spark if self._spark is not None else spark_before
-            if dead is None or jvm_alive(dead):
+            # The session the script ran on: the one it found, else the one it started. A restart
+            # may already have put a live session in its place by now.
+            used = [s for s in (spark_before, self._spark) if s is not None]
+            dead = next((s for s in used if not jvm_alive(s)), None)
+            if dead is None:
                 raise
             code = driver_exit_code(dead)
             how = f" (its JVM exited with {code})" if code is not None else ""
