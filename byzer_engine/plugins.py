@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import logging
 import pkgutil
 import threading
 from collections.abc import Iterable
@@ -25,6 +27,21 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 ENTRY_POINT_PREFIX = "byzer_engine."
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def loaded_entry_points(group: str) -> tuple[Any, ...]:
+    """The loaded values of an entry-point group (a plugin contract's implementations), read once per
+    process, as the registries read theirs; one that cannot be loaded is logged and left out, so a
+    broken plugin never breaks the others."""
+    found: list[Any] = []
+    for entry in entry_points(group=group):
+        try:
+            found.append(entry.load())
+        except Exception as exc:
+            log.warning("%s plugin %s cannot be loaded: %s", group, entry.name, exc)
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,14 @@ def test_auto_gives_each_model_the_backend_ranking_it_highest(tmp_path: Path) ->
     assert backend_for("causal", "auto", ModelLocation(str(tmp_path))).name == "transformers"  # a folder
     assert backend_for("causal", "llamacpp").name == "llamacpp"
     assert backend_for("embedding", "auto", default_model()).name == "embedding"  # the only one
+
+
+def test_a_contracts_entry_points_are_loaded_once() -> None:
+    from byzer_engine.llm.progress import SOURCE
+    from byzer_engine.plugins import loaded_entry_points
+
+    assert SOURCE in loaded_entry_points("byzer_engine.progress_sources")
+    assert loaded_entry_points("byzer_engine.progress_sources") is loaded_entry_points(
+        "byzer_engine.progress_sources"
+    )
+    assert loaded_entry_points("byzer_engine.no_such_contract") == ()

@@ -7,17 +7,16 @@ None``: ``None`` when the call is not one of its functions. The LLM functions' e
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from byzer_engine.plugins import loaded_entry_points
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
 CALL_EXPLAINER_GROUP = "byzer_engine.call_explainers"
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,7 @@ class CallExplainer(Protocol):
 
 
 def explainers() -> list[CallExplainer]:
-    found: list[CallExplainer] = []
-    for entry in entry_points(group=CALL_EXPLAINER_GROUP):
-        try:
-            value: Any = entry.load()
-        except Exception as exc:  # a broken plugin must not break EXPLAIN of everything else
-            log.warning("call explainer %s cannot be loaded: %s", entry.name, exc)
-            continue
-        found.append(value)
-    return found
+    return list(loaded_entry_points(CALL_EXPLAINER_GROUP))
 
 
 def estimate_calls(calls: list[PythonCall]) -> list[CallEstimate]:

@@ -15,16 +15,14 @@ The runtime knows nothing of models; it sums what the sources say per job.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Protocol
 
+from byzer_engine.plugins import loaded_entry_points
 from byzer_engine.runtime.explain.calls import PythonCall
 
 PROGRESS_SOURCE_GROUP = "byzer_engine.progress_sources"
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,12 +45,4 @@ class ProgressSource(Protocol):
 
 
 def progress_sources() -> list[ProgressSource]:
-    found: list[ProgressSource] = []
-    for entry in entry_points(group=PROGRESS_SOURCE_GROUP):
-        try:
-            value: Any = entry.load()
-        except Exception as exc:  # a broken plugin must not break the jobs' progress
-            log.warning("progress source %s cannot be loaded: %s", entry.name, exc)
-            continue
-        found.append(value)
-    return found
+    return list(loaded_entry_points(PROGRESS_SOURCE_GROUP))

@@ -158,8 +158,8 @@ class JobCalls:
         if spark is not None and counting:
             try:
                 spark.sparkContext.cancelJobGroup(self.count_group)
-            except Exception:
-                pass  # the session is gone: so is its count
+            except Exception as exc:  # the session is gone, and its count with it
+                log.debug("the call count of %s was not cancelled: %s", self.group_id, exc)
 
     def known_total(self) -> int | None:
         with self._lock:
