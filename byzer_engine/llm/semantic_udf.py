@@ -114,15 +114,26 @@ def aggregate_group(target: SemanticTarget, columns: list[pd.Series]) -> str | N
     return reduce_group(instruction, [str(r[2]) for r in rows], ask, budget)
 
 
+# A pool's context, asked once per this long in a Python worker (not once per group).
+CONTEXT_KEEP_S = 30.0
+_contexts: dict[str, tuple[float, int | None]] = {}
+
+
 def _context_of(target: SemanticTarget, name: str) -> int | None:
     """The deployed model's context in tokens (None when the pool does not say)."""
+    import time
+
     from byzer_engine.llm.pool import client
     from byzer_engine.runtime.ray_connect import ensure_ray
 
+    known = _contexts.get(name)
+    if known is not None and time.monotonic() - known[0] < CONTEXT_KEEP_S:
+        return known[1]
     ensure_ray(target.ray_address)
     info = client.describe(name)
-    context = info.get("context") if info else None
-    return int(context) if context else None
+    context = int(info["context"]) if info and info.get("context") else None
+    _contexts[name] = (time.monotonic(), context)
+    return context
 
 
 def make_semantic_udf(target: SemanticTarget, op: type[SemanticFunction]) -> Any:
