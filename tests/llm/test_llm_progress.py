@@ -23,7 +23,8 @@ ROWS = 48
 SCRIPT = f"""select {CHAT}(llm_param(map('instruction', concat('Say the number ', cast(id as string)),
   'max_length', '12', 'temperature', '0', 'cache', 'false'))) as r
 from range(0, {ROWS}, 1, 1) as t;"""
-PLAIN_LINE = re.compile(r"^LLM: \d+(/48 rows \(\d+%\))?(, [\d.]+ tokens/s)?(, ETA \S+)?$")
+# "LLM: 3 rows" while the total is being counted, then "LLM: 3/48 rows (6%)", with a rate and ETA.
+PLAIN_LINE = re.compile(r"^LLM: \d+(/48)? rows( \(\d+%\))?(, [\d.]+ tokens/s)?(, ETA \S+)?$")
 
 
 def test_a_running_querys_calls_show_rows_done_of_the_total(chat_model: ChatModel) -> None:
