@@ -3,8 +3,9 @@
 The same 100 labelled questions (``bench/capitals.py``: the capital of a country), greedy, 16 new
 tokens, ``select fn(llm_param(...))`` over one table, on
 
-(a) the transformers backend at its best batch size (``--hf-batch``, measured with ``--sweep``), and
-(b) the llamacpp backend at its best settings (``--native-batch`` sequences decoded together).
+(a) the transformers backend at its best batch size (``--hf-batch``, 100 by ``--sweep``: all rows at once), and
+(b) the llamacpp backend at its best settings (``--native-batch`` sequences decoded together,
+    ``--native-weights``: the weight type it computes with, f16 by default; native is the file's Q4_1).
 
 Each side is deployed by a Byzer script with ``cache="false"`` (the result cache must not answer),
 warmed up on other prompts, timed, then removed, so the two never share the cores. Prints rows/s and
@@ -15,7 +16,8 @@ llamacpp backend's single-stream decode rate beside a raw ``llama_decode`` loop 
 ``--sweep`` first times each backend in-process over the same questions at several batch sizes (and
 thread counts for llama.cpp), the figures the defaults were chosen from.
 
-    .venv/bin/python bench/cpu_backend.py [--hf-batch 48] [--native-batch 16] [--sweep]
+    .venv/bin/python bench/cpu_backend.py [--hf-batch 100] [--native-batch 16] [--native-threads 2]
+        [--native-weights f16] [--sweep]
 """
 
 from __future__ import annotations
@@ -56,10 +58,14 @@ from (select q, {function}(llm_param(map("instruction", q, "temperature", "0",
 """
 
 
-def through_sql(engine: Engine, backend: str, batch: int, threads: int | None) -> dict[str, Any]:
+def through_sql(
+    engine: Engine, backend: str, batch: int, threads: int | None, weights: str | None = None
+) -> dict[str, Any]:
     """Deploy ``backend``, answer every question through SQL, undeploy; the figures of the run."""
     function = f"cpu_{backend}"
     threads_option = f'and backend.threads="{threads}"' if threads else ""
+    if weights:
+        threads_option += f' and backend.weights="{weights}"'
     deploy = f"""
 !byzerllm setup single;
 run command as LLM.`` where action="infer" and udfName="{function}" and pretrainedModelType="custom/auto"
@@ -88,13 +94,14 @@ run command as LLM.`` where action="infer" and udfName="{function}" and pretrain
     }
 
 
-def _backend(name: str, batch: int, threads: int) -> Any:
+def _backend(name: str, batch: int, threads: int, weights: str | None = None) -> Any:
     from byzer_engine.llm.backends import create_backend
 
+    options = {"batch_size": str(batch)}
+    if name == "llamacpp":
+        options.update(threads=str(threads), weights=weights or "native")
     return create_backend(
-        BackendConfig(
-            backend=name, model_type="custom/auto", threads=threads, options={"batch_size": str(batch)}
-        )
+        BackendConfig(backend=name, model_type="custom/auto", threads=threads, options=options)
     )
 
 
@@ -104,9 +111,9 @@ def _requests(texts: list[str], new_tokens: int = NEW_TOKENS) -> list[Any]:
     ]
 
 
-def in_process(name: str, batch: int, threads: int) -> float:
+def in_process(name: str, batch: int, threads: int, weights: str | None = None) -> float:
     """rows/s of the backend called in this process over every question."""
-    backend = _backend(name, batch, threads)
+    backend = _backend(name, batch, threads, weights)
     try:
         backend.generate(_requests(list(WARM_UP)))
         started = time.perf_counter()
@@ -145,24 +152,29 @@ def sweep(threads: int) -> None:
         print(
             f"sweep transformers batch {batch:3d}, {threads} threads: {in_process('transformers', batch, threads):6.2f} rows/s"
         )
-    for batch in (1, 4, 8, 16, 32, 64):
-        print(
-            f"sweep llamacpp batch {batch:3d}, {threads} threads: {in_process('llamacpp', batch, threads):6.2f} rows/s"
-        )
+    for weights in ("native", "f16", "q8_0"):
+        for batch in (1, 8, 16, 32, 64):
+            rate = in_process("llamacpp", batch, threads, weights)
+            print(f"sweep llamacpp {weights:6s} batch {batch:3d}, {threads} threads: {rate:6.2f} rows/s")
     if threads > 1:
-        print(f"sweep llamacpp batch  16, 1 threads: {in_process('llamacpp', 16, 1):6.2f} rows/s")
+        for weights in ("native", "f16"):
+            rate = in_process("llamacpp", 16, 1, weights)
+            print(f"sweep llamacpp {weights:6s} batch  16, 1 threads: {rate:6.2f} rows/s")
     sys.stdout.flush()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hf-batch", type=int, default=48)
+    parser.add_argument("--hf-batch", type=int, default=100)
     parser.add_argument("--native-batch", type=int, default=16)
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="transformers' torch threads"
     )
     parser.add_argument(
         "--native-threads", type=int, default=None, help="llamacpp threads (default: its own)"
+    )
+    parser.add_argument(
+        "--native-weights", default="f16", help="llamacpp's backend.weights (native: the file's Q4_1)"
     )
     parser.add_argument("--sweep", action="store_true")
     args = parser.parse_args()
@@ -174,11 +186,12 @@ def main() -> None:
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
     with Engine(config) as engine:
         hf = through_sql(engine, "transformers", args.hf_batch, args.threads)
-        native = through_sql(engine, "llamacpp", args.native_batch, args.native_threads)
+        native = through_sql(engine, "llamacpp", args.native_batch, args.native_threads, args.native_weights)
 
     native_threads = args.native_threads or "default"
     print(
-        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers {args.threads}, llamacpp {native_threads}"
+        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers {args.threads}, "
+        f"llamacpp {native_threads}, llamacpp weights {args.native_weights}"
     )
     for label, batch, figures in (
         ("(a) transformers", args.hf_batch, hf),

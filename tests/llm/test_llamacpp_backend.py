@@ -177,3 +177,45 @@ def test_a_batch_mixing_long_instructions_is_decoded_group_by_group() -> None:
     assert prefix_groups(prompts) == [[0, 2], [1, 4], [3]]
     assert prefix_groups([[*first, 1], [*first, 2]]) == [[0, 1]]  # one instruction: one group
     assert prefix_groups([[1, 2, 3], [4, 5, 6]]) == [[0, 1]]  # nothing shared: decoded together
+
+
+def test_f16_weights_are_converted_once_and_answer_as_well(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, backend: LlamaCppBackend
+) -> None:
+    monkeypatch.setenv("BYZER_MODEL_CACHE", str(tmp_path))
+
+    def deploy() -> LlamaCppBackend:
+        config = BackendConfig(
+            backend="llamacpp",
+            model_type="custom/auto",
+            threads=2,
+            options={"batch_size": "4", "weights": "f16"},
+        )
+        created = LlamaCppBackend(config)
+        assert created.describe()["weights"] == "f16"
+        return created
+
+    first = deploy()
+    try:
+        raws = [capital(country) for country, _ in CAPITALS]
+        converted = answers(first, raws)
+    finally:
+        first.close()
+    (copy,) = tmp_path.glob("*-f16-*.gguf")
+    made = copy.stat().st_mtime_ns
+    # The copy holds the Q4_1 values in float16: most answers are the same, the capitals as right.
+    native = [r["output"] for r in answers(backend, raws)]
+    right = [city for (_, city), r in zip(CAPITALS, converted, strict=True) if city in r["output"]]
+    assert len(right) >= 5, [r["output"] for r in converted]
+    assert sum(a == r["output"] for a, r in zip(native, converted, strict=True)) >= 4
+    second = deploy()  # reuses the converted copy
+    second.close()
+    assert copy.stat().st_mtime_ns == made and len(list(tmp_path.iterdir())) == 1
+
+
+def test_an_unknown_weight_type_is_refused_clearly() -> None:
+    from byzer_engine.lang.errors import ByzerError
+
+    config = BackendConfig(backend="llamacpp", model_type="custom/auto", options={"weights": "q3_x"})
+    with pytest.raises(ByzerError, match=r"backend.weights must be one of native, f32, f16"):
+        LlamaCppBackend(config)
