@@ -63,13 +63,13 @@ def through_sql(
 ) -> dict[str, Any]:
     """Deploy ``backend``, answer every question through SQL, undeploy; the figures of the run."""
     function = f"cpu_{backend}"
-    threads_option = f'and backend.threads="{threads}"' if threads else ""
+    options = f'and backend.threads="{threads}"' if threads else ""
     if weights:
-        threads_option += f' and backend.weights="{weights}"'
+        options += f' and backend.weights="{weights}"'
     deploy = f"""
 !byzerllm setup single;
 run command as LLM.`` where action="infer" and udfName="{function}" and pretrainedModelType="custom/auto"
-  and infer_backend="{backend}" and backend.batch_size="{batch}" {threads_option} and cache="false";
+  and infer_backend="{backend}" and backend.batch_size="{batch}" {options} and cache="false";
 """
     started = time.perf_counter()
     engine.run_script(deploy, owner=OWNER)

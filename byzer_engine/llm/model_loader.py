@@ -57,14 +57,19 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "byzer_engine" / "models"
 
 
+def source_digest(source: Path, variant: str) -> str:
+    """A short key for a converted copy of ``source``: changes when the file or ``variant`` (what the
+    copy was made by or for) changes."""
+    stat = source.stat()
+    key = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{variant}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
 def _gguf_cache_dir(location: ModelLocation) -> Path:
     import transformers
 
     gguf = Path(location.directory) / str(location.gguf_file)
-    stat = gguf.stat()
-    key = f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{transformers.__version__}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return cache_root() / f"{gguf.stem}-{digest}"
+    return cache_root() / f"{gguf.stem}-{source_digest(gguf, transformers.__version__)}"
 
 
 def _save_converted(model: Any, tokenizer: Any, target: Path) -> None:

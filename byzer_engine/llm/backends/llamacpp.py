@@ -6,7 +6,7 @@ Face folders and LoRA adapters stay on ``transformers``. ``backend.*`` deploy ke
 ``backend.batch_size`` (sequences decoded together, default 16), ``backend.active_tokens`` (their prompts
 and answer budgets in flight, default 2048: long prompts go one at a time), ``backend.n_ctx`` (the KV
 cache they share, default 8192 tokens or the model's own context if smaller), ``backend.threads`` (CPU threads,
-default: the worker's share of the cores, less one core left to Spark and Ray), ``backend.unified_kv`` (default true) and
+default: the worker's share of the cores, less one core left to Spark and Ray), ``backend.unified_kv`` (default true),
 ``backend.flash_attn`` (default false: with it, a row's logits depend slightly on its batch-mates) and
 ``backend.weights`` (default ``native``, the file's own blocks; ``f16``, ``bf16``, ``f32``, ``q8_0`` or
 ``q4_0`` compute with a copy converted once into the model cache: ``llamacpp_weights``).
@@ -44,12 +44,7 @@ from byzer_engine.llm.backends.base import (
 from byzer_engine.llm.backends.chat_template import TemplateError, plain_transcript, render_chat
 from byzer_engine.llm.backends.grammar import GrammarTokens
 from byzer_engine.llm.backends.llamacpp_decode import BatchDecoder, Sequence, prefix_groups
-from byzer_engine.llm.backends.llamacpp_model import (
-    DEFAULT_CONTEXT,
-    ContextSettings,
-    LlamaModel,
-    import_llama_cpp,
-)
+from byzer_engine.llm.backends.llamacpp_model import DEFAULT_CONTEXT, ContextSettings, LlamaModel
 from byzer_engine.llm.backends.llamacpp_sampling import SchemaMask, check_extra, chooser
 from byzer_engine.llm.backends.llamacpp_weights import weights_choice, weights_file
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -141,8 +136,7 @@ class LlamaCppBackend(Backend):
         path, self.model_name = gguf_path(config)
         self.settings = context_settings(config)
         self.weights = weights_choice(config.option("weights"))
-        if self.weights != "native":
-            path = weights_file(import_llama_cpp(), path, self.weights)
+        path = weights_file(path, self.weights)
         # ``prefixOrder`` (on by default) also groups a part's prompts by their own long prefixes.
         self.prefix_order = config.option("prefix_order", "true") != "false"
         self.model = LlamaModel(str(path), self.settings)

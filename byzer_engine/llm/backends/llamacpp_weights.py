@@ -14,13 +14,13 @@ the memory. ``docs/benchmarks.md`` has the figures of every type.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from byzer_engine.lang.errors import ByzerError
+from byzer_engine.llm.backends.llamacpp_model import import_llama_cpp
+from byzer_engine.llm.model_loader import cache_root, source_digest
 
 NATIVE = "native"
 # llama.cpp's ``llama_ftype`` of each type a deploy may ask for, and the ``ggml_type`` its token
@@ -43,15 +43,10 @@ def weights_choice(raw: str | None) -> str:
 
 
 def _cache_path(source: Path, weights: str) -> Path:
-    from byzer_engine.llm.model_loader import cache_root
-
-    stat = source.stat()
-    key = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{weights}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return cache_root() / f"{source.stem}-{weights}-{digest}.gguf"
+    return cache_root() / f"{source.stem}-{weights}-{source_digest(source, weights)}.gguf"
 
 
-def weights_file(llama_cpp: Any, source: Path, weights: str) -> Path:
+def weights_file(source: Path, weights: str) -> Path:
     """The GGUF file to load for ``weights``: ``source`` itself, or its converted copy (made once;
     another process converting at the same time is harmless, the last rename wins)."""
     if weights == NATIVE:
@@ -59,6 +54,7 @@ def weights_file(llama_cpp: Any, source: Path, weights: str) -> Path:
     target = _cache_path(source, weights)
     if target.is_file():
         return target
+    llama_cpp = import_llama_cpp()
     file_type, tensor_type = _FILE_TYPES[weights]
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = file_type
