@@ -1,23 +1,26 @@
-"""CPU backends compared through the engine's SQL function: transformers vs llama.cpp, one run.
+"""CPU backends compared through the engine's SQL function: transformers vs CTranslate2 and llama.cpp.
 
 The same 100 labelled questions (``bench/capitals.py``: the capital of a country), greedy, 16 new
 tokens, ``select fn(llm_param(...))`` over one table, on
 
 (a) the transformers backend at its best batch size (``--hf-batch``, 100 by ``--sweep``: all rows at once), and
-(b) the llamacpp backend at its best settings (``--native-batch`` sequences decoded together,
+(b) the ctranslate2 backend at its best settings (``--ct2-batch`` rows per forward pass, 64;
+    ``--ct2-compute-type``, int8), and
+(c) the llamacpp backend at its best settings (``--native-batch`` sequences decoded together,
     ``--native-weights``: the weight type it computes with, f16 by default; native is the file's Q4_1).
 
 Each side is deployed by a Byzer script with ``cache="false"`` (the result cache must not answer),
-warmed up on other prompts, timed, then removed, so the two never share the cores. Prints rows/s and
+warmed up on other prompts, timed three times (the median is reported), then removed, so the two never share the cores. Prints rows/s and
 tokens/s of each, ``accuracy: A B`` (fraction of rows whose answer contains the capital), the
 llamacpp backend's single-stream decode rate beside a raw ``llama_decode`` loop (what llama-bench's
-``tg`` test measures) and, as its last line, ``ratio: X`` = (b) rows/s / (a) rows/s.
+``tg`` test measures) and, as its last line, ``ratio: X`` = (b) rows/s / (a) rows/s (``--versus
+llamacpp``: (c) / (a)).
 
 ``--sweep`` first times each backend in-process over the same questions at several batch sizes (and
 thread counts for llama.cpp), the figures the defaults were chosen from.
 
-    .venv/bin/python bench/cpu_backend.py [--hf-batch 100] [--native-batch 16] [--native-threads 2]
-        [--native-weights f16] [--sweep]
+    .venv/bin/python bench/cpu_backend.py [--hf-batch 100] [--ct2-batch 64] [--ct2-compute-type int8]
+        [--native-batch 16] [--native-threads 2] [--native-weights f16] [--versus llamacpp] [--sweep]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +45,8 @@ from byzer_engine.runtime import Engine, EngineConfig
 
 OWNER = "bench"
 NEW_TOKENS = 16
+# Timed runs of each side's query: the median is reported (the VM's speed drifts with its neighbours).
+REPEATS = 3
 WARM_UP = ("Name a colour.", "What is 2 plus 3?", "Say hello.", "Name a fruit.")
 
 
@@ -59,13 +65,13 @@ from (select q, {function}(llm_param(map("instruction", q, "temperature", "0",
 
 
 def through_sql(
-    engine: Engine, backend: str, batch: int, threads: int | None, weights: str | None = None
+    engine: Engine, backend: str, batch: int, threads: int | None, extra: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Deploy ``backend``, answer every question through SQL, undeploy; the figures of the run."""
     function = f"cpu_{backend}"
     options = f'and backend.threads="{threads}"' if threads else ""
-    if weights:
-        options += f' and backend.weights="{weights}"'
+    for key, value in (extra or {}).items():
+        options += f' and backend.{key}="{value}"'
     deploy = f"""
 !byzerllm setup single;
 run command as LLM.`` where action="infer" and udfName="{function}" and pretrainedModelType="custom/auto"
@@ -77,9 +83,12 @@ run command as LLM.`` where action="infer" and udfName="{function}" and pretrain
     try:
         engine.run_script(_query(function, list(WARM_UP)), owner=OWNER)
         questions = [question(country) for country, _ in CAPITALS]
-        started = time.perf_counter()
-        rows = engine.run_script(_query(function, questions), owner=OWNER).rows
-        elapsed = time.perf_counter() - started
+        runs = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            rows = engine.run_script(_query(function, questions), owner=OWNER).rows
+            runs.append(time.perf_counter() - started)
+        elapsed = statistics.median(runs)
     finally:
         engine.run_script(f"!byzerllm model remove {function};", owner=OWNER)
     answers = {r["q"]: r["a"] for r in rows}
@@ -100,6 +109,8 @@ def _backend(name: str, batch: int, threads: int, weights: str | None = None) ->
     options = {"batch_size": str(batch)}
     if name == "llamacpp":
         options.update(threads=str(threads), weights=weights or "native")
+    if name == "ctranslate2" and weights:
+        options["compute_type"] = weights
     return create_backend(
         BackendConfig(backend=name, model_type="custom/auto", threads=threads, options=options)
     )
@@ -152,6 +163,12 @@ def sweep(threads: int) -> None:
         print(
             f"sweep transformers batch {batch:3d}, {threads} threads: {in_process('transformers', batch, threads):6.2f} rows/s"
         )
+    for compute_type in ("int8", "int8_float32", "float32"):
+        for batch in (16, 32, 64, 100):
+            rate = in_process("ctranslate2", batch, threads, compute_type)
+            print(
+                f"sweep ctranslate2 {compute_type:12s} batch {batch:3d}, {threads} threads: {rate:6.2f} rows/s"
+            )
     for weights in ("native", "f16", "q8_0"):
         for batch in (1, 8, 16, 32, 64):
             rate = in_process("llamacpp", batch, threads, weights)
@@ -166,6 +183,8 @@ def sweep(threads: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hf-batch", type=int, default=100)
+    parser.add_argument("--ct2-batch", type=int, default=64)
+    parser.add_argument("--ct2-compute-type", default="int8")
     parser.add_argument("--native-batch", type=int, default=16)
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="transformers' torch threads"
@@ -175,6 +194,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--native-weights", default="f16", help="llamacpp's backend.weights (native: the file's Q4_1)"
+    )
+    parser.add_argument(
+        "--versus", choices=("ctranslate2", "llamacpp"), default="ctranslate2", help="the ratio's (b)"
     )
     parser.add_argument("--sweep", action="store_true")
     args = parser.parse_args()
@@ -186,16 +208,23 @@ def main() -> None:
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
     with Engine(config) as engine:
         hf = through_sql(engine, "transformers", args.hf_batch, args.threads)
-        native = through_sql(engine, "llamacpp", args.native_batch, args.native_threads, args.native_weights)
+        ct2 = through_sql(
+            engine, "ctranslate2", args.ct2_batch, args.threads, {"compute_type": args.ct2_compute_type}
+        )
+        native = through_sql(
+            engine, "llamacpp", args.native_batch, args.native_threads, {"weights": args.native_weights}
+        )
 
     native_threads = args.native_threads or "default"
     print(
-        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers {args.threads}, "
-        f"llamacpp {native_threads}, llamacpp weights {args.native_weights}"
+        f"questions: {len(CAPITALS)} distinct, greedy, {NEW_TOKENS} new tokens, threads: transformers and "
+        f"ctranslate2 {args.threads}, llamacpp {native_threads}; ctranslate2 {args.ct2_compute_type}, "
+        f"llamacpp weights {args.native_weights}"
     )
     for label, batch, figures in (
         ("(a) transformers", args.hf_batch, hf),
-        ("(b) llamacpp", args.native_batch, native),
+        ("(b) ctranslate2", args.ct2_batch, ct2),
+        ("(c) llamacpp", args.native_batch, native),
     ):
         print(
             f"{label:18s} batch {batch:3d}: {figures['rows_per_s']:6.2f} rows/s, {figures['tokens_per_s']:7.1f} "
@@ -204,9 +233,10 @@ def main() -> None:
     print(
         f"llamacpp single stream: {engine_rate:.1f} tokens/s (backend), {raw_rate:.1f} tokens/s (bare llama_decode loop)"
     )
-    print(json.dumps({"transformers": hf, "llamacpp": native}))
-    print(f"accuracy: {hf['accuracy']:.2f} {native['accuracy']:.2f}")
-    print(f"ratio: {native['rows_per_s'] / hf['rows_per_s']:.2f}")
+    print(json.dumps({"transformers": hf, "ctranslate2": ct2, "llamacpp": native}))
+    versus = ct2 if args.versus == "ctranslate2" else native
+    print(f"accuracy: {hf['accuracy']:.2f} {versus['accuracy']:.2f}")
+    print(f"ratio: {versus['rows_per_s'] / hf['rows_per_s']:.2f}")
 
 
 if __name__ == "__main__":

@@ -171,3 +171,27 @@ def load_model_and_tokenizer(
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+def context_length(model: Any, tokenizer: Any) -> int:
+    """The longest prompt-and-answer the model takes, from its config (else the tokenizer's limit)."""
+    config = getattr(model, "config", None)
+    for attr in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", 0)
+    return limit if isinstance(limit, int) and 0 < limit < 1_000_000 else 2048
+
+
+def eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    """The token ids that end an answer: the generation config's and the tokenizer's own."""
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif isinstance(configured, list):
+        ids.update(i for i in configured if isinstance(i, int))
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    return ids

@@ -2,6 +2,8 @@
 ``byzer_engine.backends`` entry points (see ``byzer_engine.plugins``).
 
 - ``llamacpp``: llama.cpp on the CPU for GGUF files (the packaged model's default), batched decoding.
+- ``ctranslate2``: CTranslate2's batched generator on int8 weights (converted once), for table-wide
+  queries on a CPU.
 - ``transformers``: any causal LM transformers can load (CPU or GPU), batched generate; the default
   for Hugging Face folders and LoRA adapters.
 - ``vllm`` (also ``ray/vllm``): vLLM's offline engine on a GPU; ``backend.*`` keys are engine args.

@@ -27,7 +27,7 @@ from byzer_engine.llm.backends.base import (
 from byzer_engine.llm.backends.grammar import GrammarTokens
 from byzer_engine.llm.backends.shared_prefix import prefixed_batch
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
-from byzer_engine.llm.model_loader import load_model_and_tokenizer
+from byzer_engine.llm.model_loader import context_length, eos_ids, load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
 from byzer_engine.llm.requests import (
     LLMRequest,
@@ -85,8 +85,8 @@ class TransformersBackend(Backend):
         # Sort a batch by token ids (rows sharing a prefix adjacent, their KV computed once; see
         # ``shared_prefix``) rather than by length; ``prefixOrder="false"`` keeps the length sort.
         self.prefix_order = config.option("prefix_order", "true") != "false"
-        self.context = _context_length(self.model, self.tokenizer)
-        self.eos_ids = _eos_ids(self.model, self.tokenizer)
+        self.context = context_length(self.model, self.tokenizer)
+        self.eos_ids = eos_ids(self.model, self.tokenizer)
         self._grammar: GrammarTokens | None = None
         self._warm_up()
 
@@ -295,25 +295,3 @@ class TransformersBackend(Backend):
             embedding_response(r, v, {"input_tokens": int(n), "dim": len(v), "model": self.model_name})
             for r, v, n in zip(requests, vectors, counts, strict=True)
         ]
-
-
-def _context_length(model: Any, tokenizer: Any) -> int:
-    config = getattr(model, "config", None)
-    for attr in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
-        value = getattr(config, attr, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    limit = getattr(tokenizer, "model_max_length", 0)
-    return limit if isinstance(limit, int) and 0 < limit < 1_000_000 else 2048
-
-
-def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
-    ids: set[int] = set()
-    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    if isinstance(configured, int):
-        ids.add(configured)
-    elif isinstance(configured, list):
-        ids.update(i for i in configured if isinstance(i, int))
-    if tokenizer.eos_token_id is not None:
-        ids.add(int(tokenizer.eos_token_id))
-    return ids
