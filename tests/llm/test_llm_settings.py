@@ -56,7 +56,7 @@ def test_resources_keys_are_kept() -> None:
         ("maxConcurrency=0", "maxConcurrency must be a whole number of at least 1"),
         (
             "infer_backend=tgi",
-            "infer_backend must be one of auto, llama.cpp, llamacpp, ray/vllm, saas, transformers, vllm",
+            "infer_backend must be one of auto, ct2, ctranslate2, llama.cpp, llamacpp, ray/vllm, saas, transformers, vllm",
         ),
         ("load_balance=random", "load_balance must be one of lru, round_robin"),
         ("colour=blue", "unknown !byzerllm setup key 'colour'"),

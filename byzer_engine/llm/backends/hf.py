@@ -1,7 +1,7 @@
 """The transformers backend: batched ``generate`` with left padding and the model's chat template.
 
 Requests are grouped by their generation settings (one ``generate`` call takes one set), sorted by
-prompt length so a batch pads little, and run ``backend.batch_size`` at a time (default 8). Greedy
+prompt length so a batch pads little, and run ``backend.batch_size`` at a time (default 32). Greedy
 decoding unless a temperature above 0 is asked for. A batch that fails is retried one request at a
 time, so only the offending request gets an error. A request with a ``response_format`` is decoded
 under its JSON schema (``backends.grammar``).
@@ -39,7 +39,9 @@ from byzer_engine.llm.requests import (
     truncate_at_stop,
 )
 
-DEFAULT_BATCH_SIZE = 8
+# Measured on the 2-core VM over 100 short questions (rows/s): 3.08 at 8, 4.44 at 32, 6.28 at 100;
+# 32 keeps most of the gain while a batch of mixed lengths pads to its longest prompt.
+DEFAULT_BATCH_SIZE = 32
 
 
 def model_location(config: BackendConfig) -> ModelLocation:
