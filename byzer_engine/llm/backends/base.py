@@ -8,11 +8,20 @@ never an exception, so one bad row cannot fail the others.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from byzer_engine.llm.requests import LLMRequest, RequestError, error_response, truncate_at_stop
+from byzer_engine.lang.errors import ByzerError
+from byzer_engine.llm.requests import (
+    LLMRequest,
+    RequestError,
+    Sampling,
+    error_response,
+    truncate_at_stop,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,19 @@ class BackendConfig:
 
     def option(self, key: str, default: str | None = None) -> str | None:
         return self.options.get(key, default)
+
+    def positive(self, key: str, default: int) -> int:
+        """``backend.<key>`` as a whole number of at least 1 (``default`` when absent or blank)."""
+        raw = self.options.get(key)
+        if raw is None or not str(raw).strip():
+            return default
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ByzerError(f"backend.{key} must be a whole number, got '{raw}'") from None
+        if value < 1:
+            raise ByzerError(f"backend.{key} must be at least 1, got '{raw}'")
+        return value
 
 
 class Backend(ABC):
@@ -126,7 +148,16 @@ class _HasRequest(Protocol):
     def request(self) -> LLMRequest: ...
 
 
+class _Indexed(Protocol):
+    @property
+    def request(self) -> LLMRequest: ...
+
+    @property
+    def index(self) -> int: ...
+
+
 PromptT = TypeVar("PromptT", bound=_HasRequest)
+IndexedT = TypeVar("IndexedT", bound=_Indexed)
 
 
 def generate_isolating_failures(
@@ -140,6 +171,45 @@ def generate_isolating_failures(
         if len(prompts) == 1:
             return [error_response(prompts[0].request.raw, f"generation failed: {exc}")]
         return [r for p in prompts for r in generate_isolating_failures([p], run)]
+
+
+def generate_grouped(
+    requests: list[LLMRequest],
+    encode: Callable[[int, LLMRequest], IndexedT | None],
+    run: Callable[[list[IndexedT], Sampling], list[dict[str, Any]]],
+    batch_size: int,
+    sort_key: Callable[[IndexedT], Any],
+) -> list[dict[str, Any] | None]:
+    """One response per request, in order: requests grouped by their generation settings (one
+    batched call takes one set), each group sorted by ``sort_key`` and run ``batch_size`` at a time.
+    A request ``encode`` refuses (RequestError) gets its error; ``encode`` returning None leaves its
+    place None for the caller (e.g. embeddings)."""
+    responses: list[dict[str, Any] | None] = [None] * len(requests)
+    groups: dict[Sampling, list[IndexedT]] = defaultdict(list)
+    for index, request in enumerate(requests):
+        try:
+            prompt = encode(index, request)
+        except RequestError as exc:
+            responses[index] = error_response(request.raw, str(exc))
+            continue
+        if prompt is not None:
+            groups[request.sampling].append(prompt)
+    for sampling, prompts in groups.items():
+        prompts.sort(key=sort_key)
+        for start in range(0, len(prompts), batch_size):
+            chunk = prompts[start : start + batch_size]
+            answers = generate_isolating_failures(chunk, partial(_run_with, run, sampling))
+            for prompt, response in zip(chunk, answers, strict=True):
+                responses[prompt.index] = response
+    return responses
+
+
+def _run_with(
+    run: Callable[[list[IndexedT], Sampling], list[dict[str, Any]]],
+    sampling: Sampling,
+    prompts: list[IndexedT],
+) -> list[dict[str, Any]]:
+    return run(prompts, sampling)
 
 
 def cut_stream(deltas: Iterator[str], stops: tuple[str, ...]) -> Iterator[str]:

@@ -22,19 +22,16 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
-from byzer_engine.lang.errors import ByzerError
 from byzer_engine.llm.backends.base import (
     Backend,
     BackendConfig,
     chat_prompt,
     check_prompt_fits,
     cut_stream,
-    generate_isolating_failures,
+    generate_grouped,
 )
 from byzer_engine.llm.backends.ctranslate2_model import check_compute_type, converted_model
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -52,19 +49,6 @@ DEFAULT_COMPUTE_TYPE = "int8"
 # ``generation.*`` request keys passed on to ``generate_batch``, with their types.
 EXTRA = {"repetition_penalty": float, "no_repeat_ngram_size": int}
 OTHER_BACKENDS = 'deploy with !byzerllm setup "infer_backend=llamacpp" (or transformers)'
-
-
-def _positive(config: BackendConfig, key: str, default: int) -> int:
-    raw = config.option(key)
-    if raw is None or not str(raw).strip():
-        return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise ByzerError(f"backend.{key} must be a whole number, got '{raw}'") from None
-    if value < 1:
-        raise ByzerError(f"backend.{key} must be at least 1, got '{raw}'")
-    return value
 
 
 def _extra(sampling: Sampling) -> dict[str, Any]:
@@ -111,8 +95,8 @@ class CTranslate2Backend(Backend):
         self.compute_type = check_compute_type(
             str(config.option("compute_type") or DEFAULT_COMPUTE_TYPE), self.device
         )
-        self.batch_size = _positive(config, "batch_size", DEFAULT_BATCH_SIZE)
-        self.threads = _positive(config, "threads", config.threads or os.cpu_count() or 1)
+        self.batch_size = config.positive("batch_size", DEFAULT_BATCH_SIZE)
+        self.threads = config.positive("threads", config.threads or os.cpu_count() or 1)
         self.prefix_order = config.option("prefix_order", "true") != "false"
         model = converted_model(location, self.compute_type)
         self.context = model.context
@@ -179,21 +163,14 @@ class CTranslate2Backend(Backend):
 
     # -- generate ----------------------------------------------------------------------------------
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        responses: list[dict[str, Any] | None] = [None] * len(requests)
-        groups: dict[Sampling, list[_Prompt]] = defaultdict(list)
-        for index, request in enumerate(requests):
-            try:
-                groups[request.sampling].append(self.encode(index, request))
-            except RequestError as exc:
-                responses[index] = error_response(request.raw, str(exc))
         with self._lock:
-            for sampling, prompts in groups.items():
-                prompts.sort(key=(lambda p: p.ids) if self.prefix_order else (lambda p: len(p.ids)))
-                for start in range(0, len(prompts), self.batch_size):
-                    chunk = prompts[start : start + self.batch_size]
-                    answers = generate_isolating_failures(chunk, partial(self._chunk, sampling=sampling))
-                    for prompt, response in zip(chunk, answers, strict=True):
-                        responses[prompt.index] = response
+            responses = generate_grouped(
+                requests,
+                self.encode,
+                self._chunk,
+                self.batch_size,
+                (lambda p: p.ids) if self.prefix_order else (lambda p: len(p.ids)),
+            )
         return [
             r if r is not None else error_response(requests[i].raw, "no response")
             for i, r in enumerate(responses)

@@ -23,19 +23,6 @@ DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_LENGTH = 512
 
 
-def _positive(config: BackendConfig, key: str, default: int) -> int:
-    raw = config.option(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ByzerError(f"backend.{key} must be a whole number, got '{raw}'") from None
-    if value < 1:
-        raise ByzerError(f"backend.{key} must be at least 1, got {value}")
-    return value
-
-
 def _load_encoder(directory: str, device: str) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModel, AutoTokenizer
@@ -84,8 +71,8 @@ class EmbeddingBackend(Backend):
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.tokenizer.padding_side = "right"
-        self.batch_size = _positive(config, "batch_size", DEFAULT_BATCH_SIZE)
-        self.max_length = _positive(config, "max_length", _model_limit(self.model, self.tokenizer))
+        self.batch_size = config.positive("batch_size", DEFAULT_BATCH_SIZE)
+        self.max_length = config.positive("max_length", _model_limit(self.model, self.tokenizer))
         self.dim = len(self._vectors(["warm up"])[0][0])
 
     def describe(self) -> dict[str, Any]:

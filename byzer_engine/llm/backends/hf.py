@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from byzer_engine.llm.backends.base import (
@@ -22,7 +20,7 @@ from byzer_engine.llm.backends.base import (
     chat_prompt,
     check_prompt_fits,
     cut_stream,
-    generate_isolating_failures,
+    generate_grouped,
 )
 from byzer_engine.llm.backends.grammar import GrammarTokens
 from byzer_engine.llm.backends.shared_prefix import prefixed_batch
@@ -31,7 +29,6 @@ from byzer_engine.llm.model_loader import context_length, eos_ids, load_model_an
 from byzer_engine.llm.packaged import ModelLocation, default_model
 from byzer_engine.llm.requests import (
     LLMRequest,
-    RequestError,
     Sampling,
     chat_response,
     embedding_response,
@@ -153,26 +150,17 @@ class TransformersBackend(Backend):
 
     # -- generate ----------------------------------------------------------------------------------
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        responses: list[dict[str, Any] | None] = [None] * len(requests)
-        groups: dict[Sampling, list[_Prompt]] = defaultdict(list)
-        embeds: list[int] = []
-        for index, request in enumerate(requests):
-            if request.embedding:
-                embeds.append(index)
-                continue
-            try:
-                prompt = self.encode(index, request)
-            except RequestError as exc:
-                responses[index] = error_response(request.raw, str(exc))
-                continue
-            groups[request.sampling].append(prompt)
-        for sampling, prompts in groups.items():
-            prompts.sort(key=(lambda p: p.ids) if self.prefix_order else (lambda p: len(p.ids)))
-            for start in range(0, len(prompts), self.batch_size):
-                chunk = prompts[start : start + self.batch_size]
-                answers = generate_isolating_failures(chunk, partial(self._generate_chunk, sampling=sampling))
-                for prompt, response in zip(chunk, answers, strict=True):
-                    responses[prompt.index] = response
+        def encode(index: int, request: LLMRequest) -> _Prompt | None:
+            return None if request.embedding else self.encode(index, request)
+
+        responses = generate_grouped(
+            requests,
+            encode,
+            self._generate_chunk,
+            self.batch_size,
+            (lambda p: p.ids) if self.prefix_order else (lambda p: len(p.ids)),
+        )
+        embeds = [i for i, request in enumerate(requests) if request.embedding]
         for index, response in zip(embeds, self.embed([requests[i] for i in embeds]), strict=True):
             responses[index] = response
         return [r if r is not None else error_response({}, "no response") for r in responses]

@@ -71,36 +71,23 @@ def gguf_path(config: BackendConfig) -> tuple[Path, str]:
     return Path(location.directory) / location.gguf_file, config.model_name or location.name
 
 
-def _int_option(config: BackendConfig, key: str, default: int) -> int:
-    raw = config.option(key)
-    if raw is None or str(raw).strip() == "":
-        return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise ByzerError(f"backend.{key} must be a whole number, got '{raw}'") from None
-    if value < 1:
-        raise ByzerError(f"backend.{key} must be at least 1, got '{raw}'")
-    return value
-
-
 def _threads(config: BackendConfig) -> int:
     """``backend.threads`` when given; else the worker's share of the cores, less one core left to
     Spark and Ray: llama.cpp's threads spin at a barrier after every operation, so one of them
     descheduled by another process on its core stalls them all (measured: 2 threads on 2 busy cores
     decode ~10x slower than 1)."""
     if config.option("threads"):
-        return _int_option(config, "threads", 1)
+        return config.positive("threads", 1)
     share = config.threads or os.cpu_count() or 1
     return max(1, min(share, (os.cpu_count() or 1) - 1))
 
 
 def context_settings(config: BackendConfig) -> ContextSettings:
     return ContextSettings(
-        n_ctx=_int_option(config, "n_ctx", DEFAULT_CONTEXT),
-        sequences=_int_option(config, "batch_size", DEFAULT_BATCH_SIZE),
+        n_ctx=config.positive("n_ctx", DEFAULT_CONTEXT),
+        sequences=config.positive("batch_size", DEFAULT_BATCH_SIZE),
         threads=_threads(config),
-        active_tokens=_int_option(config, "active_tokens", DEFAULT_ACTIVE_TOKENS),
+        active_tokens=config.positive("active_tokens", DEFAULT_ACTIVE_TOKENS),
         unified_kv=parse_bool("backend.unified_kv", config.option("unified_kv"), True),
         flash_attn=1 if parse_bool("backend.flash_attn", config.option("flash_attn"), False) else 0,
     )
