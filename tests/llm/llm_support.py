@@ -9,6 +9,11 @@ from typing import Any
 from byzer_engine.runtime import Engine
 
 CHAT = "chat"
+# Questions with one known answer word, for the backends' own tests.
+CAPITALS = (
+    ("France", "Paris"), ("Japan", "Tokyo"), ("Italy", "Rome"),
+    ("Germany", "Berlin"), ("Spain", "Madrid"), ("Egypt", "Cairo"),
+)  # fmt: skip
 OWNER = "llm_tests"
 QUESTIONS_CSV = Path(__file__).resolve().parents[2] / "examples" / "data" / "questions.csv"
 
@@ -39,3 +44,12 @@ class ChatModel:
         info = client.describe(name or self.name)
         assert info is not None, f"no pool named {name or self.name}"
         return info
+
+
+def ask(instruction: str, **fields: str) -> dict[str, Any]:
+    """A greedy request of at most 16 new tokens."""
+    return {"instruction": instruction, "temperature": "0", "max_length": "16", **fields}
+
+
+def capital(country: str) -> dict[str, Any]:
+    return ask(f"What is the capital of {country}? Answer with the city name only.")

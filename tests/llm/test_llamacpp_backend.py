@@ -8,24 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from llm_support import CAPITALS, ask, capital
 
 from byzer_engine.llm.backends import create_backend
 from byzer_engine.llm.backends.base import BackendConfig
 from byzer_engine.llm.backends.llamacpp import LlamaCppBackend
 from byzer_engine.llm.requests import parse_request
-
-CAPITALS = (
-    ("France", "Paris"), ("Japan", "Tokyo"), ("Italy", "Rome"),
-    ("Germany", "Berlin"), ("Spain", "Madrid"), ("Egypt", "Cairo"),
-)  # fmt: skip
-
-
-def ask(instruction: str, **fields: str) -> dict[str, Any]:
-    return {"instruction": instruction, "temperature": "0", "max_length": "16", **fields}
-
-
-def capital(country: str) -> dict[str, Any]:
-    return ask(f"What is the capital of {country}? Answer with the city name only.")
 
 
 @pytest.fixture(scope="module")

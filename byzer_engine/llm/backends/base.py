@@ -143,6 +143,15 @@ def check_prompt_fits(ids: Sequence[int], context: int) -> None:
         )
 
 
+@dataclass(slots=True)
+class TokenPrompt:
+    """A request of a batch with its prompt's token ids and its place in the batch."""
+
+    index: int
+    request: LLMRequest
+    ids: list[int]
+
+
 class _HasRequest(Protocol):
     @property
     def request(self) -> LLMRequest: ...

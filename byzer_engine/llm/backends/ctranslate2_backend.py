@@ -28,6 +28,7 @@ from typing import Any
 from byzer_engine.llm.backends.base import (
     Backend,
     BackendConfig,
+    TokenPrompt,
     chat_prompt,
     check_prompt_fits,
     cut_stream,
@@ -66,15 +67,6 @@ def _extra(sampling: Sampling) -> dict[str, Any]:
         except (TypeError, ValueError):
             raise RequestError(f"request field 'generation.{key}' must be a number, got {value!r}") from None
     return out
-
-
-class _Prompt:
-    __slots__ = ("ids", "index", "request")
-
-    def __init__(self, index: int, request: LLMRequest, ids: list[int]) -> None:
-        self.index = index
-        self.request = request
-        self.ids = ids
 
 
 class CTranslate2Backend(Backend):
@@ -140,7 +132,7 @@ class CTranslate2Backend(Backend):
     def prompt_text(self, request: LLMRequest) -> str:
         return chat_prompt(self.tokenizer, request)
 
-    def encode(self, index: int, request: LLMRequest) -> _Prompt:
+    def encode(self, index: int, request: LLMRequest) -> TokenPrompt:
         if request.embedding:
             raise RequestError(f"the ctranslate2 backend does not embed; {OTHER_BACKENDS}")
         if request.sampling.response_schema is not None:
@@ -150,7 +142,7 @@ class CTranslate2Backend(Backend):
         _extra(request.sampling)
         ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
         check_prompt_fits(ids, self.context)
-        return _Prompt(index, request, ids)
+        return TokenPrompt(index, request, ids)
 
     def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
         counts: list[int | None] = []
@@ -212,7 +204,7 @@ class CTranslate2Backend(Backend):
         results = self.generator.generate_batch(tokens, max_batch_size=len(tokens), **kwargs)
         return [list(result.sequences_ids[0]) for result in results]
 
-    def _chunk(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
+    def _chunk(self, chunk: list[TokenPrompt], sampling: Sampling) -> list[dict[str, Any]]:
         started = time.perf_counter()
         ids = [p.ids for p in chunk]
         shared = self._shared(ids)

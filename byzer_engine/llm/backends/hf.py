@@ -17,6 +17,7 @@ from typing import Any
 from byzer_engine.llm.backends.base import (
     Backend,
     BackendConfig,
+    TokenPrompt,
     chat_prompt,
     check_prompt_fits,
     cut_stream,
@@ -45,15 +46,6 @@ def model_location(config: BackendConfig) -> ModelLocation:
     if config.model_dir:
         return ModelLocation(config.model_dir, config.gguf_file)
     return default_model()
-
-
-class _Prompt:
-    __slots__ = ("ids", "index", "request")
-
-    def __init__(self, index: int, request: LLMRequest, ids: list[int]) -> None:
-        self.index = index
-        self.request = request
-        self.ids = ids
 
 
 class TransformersBackend(Backend):
@@ -131,10 +123,10 @@ class TransformersBackend(Backend):
     def prompt_text(self, request: LLMRequest) -> str:
         return chat_prompt(self.tokenizer, request)
 
-    def encode(self, index: int, request: LLMRequest) -> _Prompt:
+    def encode(self, index: int, request: LLMRequest) -> TokenPrompt:
         ids: list[int] = self.tokenizer(self.prompt_text(request), add_special_tokens=False)["input_ids"]
         check_prompt_fits(ids, self.context)
-        return _Prompt(index, request, ids)
+        return TokenPrompt(index, request, ids)
 
     def count_tokens(self, requests: list[LLMRequest]) -> list[int | None]:
         counts: list[int | None] = []
@@ -150,7 +142,7 @@ class TransformersBackend(Backend):
 
     # -- generate ----------------------------------------------------------------------------------
     def generate(self, requests: list[LLMRequest]) -> list[dict[str, Any]]:
-        def encode(index: int, request: LLMRequest) -> _Prompt | None:
+        def encode(index: int, request: LLMRequest) -> TokenPrompt | None:
             return None if request.embedding else self.encode(index, request)
 
         responses = generate_grouped(
@@ -187,7 +179,7 @@ class TransformersBackend(Backend):
         kwargs.update(dict(sampling.extra))
         return kwargs
 
-    def _generate_chunk(self, chunk: list[_Prompt], sampling: Sampling) -> list[dict[str, Any]]:
+    def _generate_chunk(self, chunk: list[TokenPrompt], sampling: Sampling) -> list[dict[str, Any]]:
         import torch
 
         started = time.perf_counter()
