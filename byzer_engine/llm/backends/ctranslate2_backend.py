@@ -112,8 +112,9 @@ class CTranslate2Backend(Backend):
         if size < 2:
             return []
         probe = self.encode(0, LLMRequest(raw={}, instruction="Hi")).ids
-        whole = self._run([probe], [], Sampling(max_new_tokens=4), {})
-        shared = self._run([probe], first[:size], Sampling(max_new_tokens=4), {})
+        options = self._options(Sampling(max_new_tokens=4), len(probe))
+        whole = self._run([probe], [], options)
+        shared = self._run([probe], first[:size], options)
         return first[:size] if whole == shared else []
 
     def describe(self) -> dict[str, Any]:
@@ -194,10 +195,8 @@ class CTranslate2Backend(Backend):
             )
         return options
 
-    def _run(
-        self, prompts: list[list[int]], shared: list[int], sampling: Sampling, options: dict[str, Any]
-    ) -> list[list[int]]:
-        kwargs = options or self._options(sampling, max(len(ids) for ids in prompts))
+    def _run(self, prompts: list[list[int]], shared: list[int], options: dict[str, Any]) -> list[list[int]]:
+        kwargs = options
         tokens = [self.tokenizer.convert_ids_to_tokens(ids[len(shared) :]) for ids in prompts]
         if shared:
             kwargs = {**kwargs, "static_prompt": self.tokenizer.convert_ids_to_tokens(shared)}
@@ -208,9 +207,10 @@ class CTranslate2Backend(Backend):
         started = time.perf_counter()
         ids = [p.ids for p in chunk]
         shared = self._shared(ids)
-        outputs = self._run(ids, shared, sampling, self._options(sampling, max(len(i) for i in ids)))
+        options = self._options(sampling, max(len(i) for i in ids))
+        outputs = self._run(ids, shared, options)
         elapsed = time.perf_counter() - started
-        limit = max(1, min(sampling.max_new_tokens, self.context - max(len(i) for i in ids)))
+        limit = options["max_length"]
         responses = []
         for prompt, tokens in zip(chunk, outputs, strict=True):
             text = str(self.tokenizer.decode(tokens, skip_special_tokens=True))

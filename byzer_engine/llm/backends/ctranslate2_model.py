@@ -8,6 +8,7 @@ the packaged model; a read-only cache converts into a temporary folder for this 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -110,10 +111,9 @@ def _convert(location: ModelLocation, quantization: str, target: Path) -> Path:
         raise ByzerError(f"converting {location.name} for CTranslate2 failed: {exc}") from exc
     if staging.parent != target.parent:
         return output
-    try:
+    # Another worker may have converted it first (the rename then fails): theirs is the same.
+    with contextlib.suppress(OSError):
         os.rename(output, target)
-    except OSError:
-        pass  # another worker converted it first: theirs is the same
     shutil.rmtree(staging, ignore_errors=True)
     return target
 
