@@ -198,6 +198,7 @@ def infer(ctx: ETContext, options: dict[str, str]) -> DataFrame:
         timeout_s=settings.timeout_s,
         fail_on_error=deploy.fail_on_error,
         limits=Limits.from_settings(settings.limits),
+        capacity=int(info.get("capacity") or 0),
     )
     register_udf(ctx.spark, target)
     register_helpers(ctx.spark)

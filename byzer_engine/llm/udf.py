@@ -35,6 +35,7 @@ class UdfTarget:
     timeout_s: float | None = None
     fail_on_error: bool = False
     limits: Limits = field(default_factory=Limits)
+    capacity: int = 0  # requests the pool computes in one pass together (``usage.in_flight_limit``)
 
 
 class LLMRequestFailed(RuntimeError):
@@ -67,6 +68,7 @@ def answer_batch(target: UdfTarget, column: pd.Series) -> pd.Series:
             group=group,
             limits=target.limits,
             timeout_s=target.timeout_s,
+            capacity=target.capacity,
         )
 
     # Each element is parsed and checked here, where it enters: a bad one is answered without Ray.

@@ -10,10 +10,11 @@ Limits (``!byzerllm setup "queryTokenLimit=..."`` and ``queryRequestLimit``, ``o
 so far plus the batch's, or the tokens so far plus the batch's ``max_length`` budget, would pass a
 limit, so a query stops with ``LLMLimitReached`` before it overspends.
 
-A UDF's requests go to the pool in chunks (two in flight, so the workers never wait for the next), and
-each chunk is recorded as it comes back, also under the Spark job group of the query that made it:
+A UDF's requests go to the pool in chunks, and each chunk is recorded as it comes back, also under the Spark job group of the query that made it:
 that is the progress ``/runningjobs`` and ``byzer run`` show (requests done, output tokens, the time
-since the first chunk was sent; ``runtime.progress``).
+since the first chunk was sent; ``runtime.progress``). Enough chunks are in flight to fill the pool's
+model batches and have the next chunk waiting (``in_flight_limit``): the chunks sent together reach
+the master in one batching window and are computed as one batch, so chunking costs no batch size.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
 from byzer_engine.llm.requests import LLMRequest
@@ -39,7 +41,7 @@ COLUMNS = (
 LIMIT_KEYS = ("queryTokenLimit", "queryRequestLimit", "ownerTokenLimit", "ownerRequestLimit")
 # A call's requests go to the pool in chunks of about a tenth of them, within these bounds.
 CHUNK_MIN, CHUNK_MAX, CHUNKS_PER_CALL = 32, 256, 10
-# Chunks sent before the first of them is waited for.
+# Chunks sent before the first of them is waited for, at least (more when the pool's batches are larger).
 CHUNKS_IN_FLIGHT = 2
 # A job group's activity is forgotten this long after its last chunk (the ledger stays small).
 ACTIVITY_KEEP_S = 6 * 3600.0
@@ -241,6 +243,23 @@ def chunk_size(count: int) -> int:
     return max(CHUNK_MIN, min(CHUNK_MAX, -(-count // CHUNKS_PER_CALL)))
 
 
+def chunks_of(requests: list[LLMRequest], size: int) -> list[list[LLMRequest]]:
+    """``requests`` in chunks of ``size``; a shorter remainder joins the last chunk, so that it is not
+    computed as a small batch of its own."""
+    starts = list(range(0, len(requests), size))
+    if len(starts) > 1 and len(requests) - starts[-1] < size:
+        starts.pop()
+    bounds = [*starts, len(requests)]
+    return [requests[a:b] for a, b in pairwise(bounds)]
+
+
+def in_flight_limit(size: int, capacity: int) -> int:
+    """Requests a call has in flight before it waits for its first chunk: the pool's ``capacity`` (the
+    requests its workers compute in one pass together) and one chunk more, so the workers never wait
+    for the next; at least ``CHUNKS_IN_FLIGHT`` chunks."""
+    return max(CHUNKS_IN_FLIGHT * size, capacity + size)
+
+
 def metered_call(
     name: str,
     requests: list[LLMRequest],
@@ -250,13 +269,15 @@ def metered_call(
     limits: Limits,
     timeout_s: float | None,
     group: str = "",
+    capacity: int = 0,
 ) -> list[dict[str, Any]]:
     """The pool's responses to ``requests``, sent in chunks: each chunk is checked against the limits
-    (with the chunks still in flight) before it is sent and recorded in the ledger when it is back."""
+    (with the chunks still in flight) before it is sent and recorded in the ledger when it is back.
+    ``capacity``: the requests the pool's workers compute in one pass together (0: not known)."""
     from byzer_engine.llm.pool.client import submit, wait
 
     size = chunk_size(len(requests))
-    chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
+    limit = in_flight_limit(size, capacity)
     in_flight: deque[tuple[list[LLMRequest], Any, float]] = deque()
     responses: list[dict[str, Any]] = []
     previous_finished = 0.0
@@ -273,12 +294,12 @@ def metered_call(
         record(usage_of(owner, job, name, answered, latency_ms), Chunk(group, started, finished))
         responses.extend(answered)
 
-    for batch in chunks:
+    for batch in chunks_of(requests, size):
         if limits.any:
             pending = [r for sent, _, _ in in_flight for r in sent]
             check_limits(limits, spent(owner, job), pending + batch, name)
         in_flight.append((batch, submit(name, batch), time.time()))
-        if len(in_flight) >= CHUNKS_IN_FLIGHT:
+        if sum(len(sent) for sent, _, _ in in_flight) >= limit:
             collect()
     while in_flight:
         collect()

@@ -42,6 +42,7 @@ def test_it_is_chosen_by_name_and_names_most_capitals(backend: CTranslate2Backen
     assert 0 < meta["output_tokens"] <= 16 and meta["input_tokens"] > 10
     described = backend.describe()
     assert described["compute_type"] == "int8" and described["shared_prefix_tokens"] > 10
+    assert described["threads"] == 2 and described["replicas"] == 2
     assert meta["shared_prefix_tokens"] == described["shared_prefix_tokens"]
 
 
@@ -50,6 +51,20 @@ def test_batching_order_and_the_shared_prefix_never_change_an_answer(backend: CT
     batched = [r["output"] for r in answers(backend, raws)]
     alone = [answers(backend, [raw])[0]["output"] for raw in raws]
     assert batched == alone
+    # One replica computing the whole batch answers as the two replicas do, each on half of it.
+    single = create_backend(
+        BackendConfig(
+            backend="ctranslate2",
+            model_type="custom/auto",
+            threads=2,
+            options={"batch_size": "4", "replicas": "1"},
+        )
+    )
+    try:
+        assert single.describe()["replicas"] == 1
+        assert [r["output"] for r in answers(single, raws)] == batched  # type: ignore[arg-type]
+    finally:
+        single.close()
     order = list(range(len(raws)))
     random.Random(3).shuffle(order)
     shuffled = answers(backend, [raws[i] for i in order])
@@ -117,4 +132,13 @@ def test_an_unknown_compute_type_is_refused_with_the_choices() -> None:
     ):
         CTranslate2Backend(
             BackendConfig(backend="ctranslate2", model_type="custom/auto", options={"compute_type": "fp8"})
+        )
+
+
+def test_more_replicas_than_threads_is_refused() -> None:
+    with pytest.raises(ByzerError, match=r"backend.replicas \(3\) must be at most backend.threads \(2\)"):
+        CTranslate2Backend(
+            BackendConfig(
+                backend="ctranslate2", model_type="custom/auto", threads=2, options={"replicas": "3"}
+            )
         )

@@ -1,5 +1,6 @@
 """The ctranslate2 backend behind a pool on Ray: deployed by a script, answering the capitals through
-SQL with every row in its own place whatever the order of the table."""
+SQL with every row in its own place whatever the order of the table, and a table of more rows than
+a call's chunks computed as one model batch when the pool's batch holds them."""
 
 from __future__ import annotations
 
@@ -66,3 +67,22 @@ def test_a_structured_request_gets_an_error_naming_the_backends_that_serve_it(ct
   '{{"type": "object"}}'))) as r as out;"""
     )
     assert "JSON schema" in str(row["r"]) and "llamacpp" in str(row["r"])
+
+
+def test_a_table_the_pools_batch_holds_is_computed_as_one_batch(engine: Engine, ray_address: str) -> None:
+    wide = ChatModel(engine, name="ct2_wide", owner=OWNER)
+    wide.run(DEPLOY.replace(CT2, "ct2_wide").replace('batch_size="4"', 'batch_size="256"'))
+    try:
+        rows = 130  # a call's chunks are 32 requests: four of them, more than two in flight
+        values = ", ".join(f"({i}, 'Say the number {i}.')" for i in range(rows))
+        # One partition: one Spark task, so one UDF call sends every row (two tasks' calls may
+        # reach the master in two batching windows).
+        answered = wide.run(
+            f"""select /*+ REPARTITION(1) */ id, q from values {values} as t(id, q) as qs;
+select /*+ COALESCE(1) */ id, get_json_object(try_element_at(ct2_wide(llm_param(map("instruction", q,
+  "max_length", "1", "temperature", "0"))), 1), '$.metadata.batch_size') as together from qs as out;"""
+        )
+    finally:
+        wide.run("!byzerllm model remove ct2_wide;")
+    assert [r["id"] for r in answered] == list(range(rows))
+    assert {r["together"] for r in answered} == {str(rows)}

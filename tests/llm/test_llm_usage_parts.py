@@ -89,6 +89,27 @@ def test_a_calls_chunks_are_a_tenth_of_it_within_bounds() -> None:
     assert chunk_size(100_000) == CHUNK_MAX
 
 
+def test_a_calls_chunks_leave_no_small_remainder() -> None:
+    from byzer_engine.llm.usage import chunks_of
+
+    requests = [parse_request({"instruction": f"q{i}"}) for i in range(100)]
+    assert [len(c) for c in chunks_of(requests, 32)] == [32, 32, 36]
+    assert [r for c in chunks_of(requests, 32) for r in c] == requests
+    assert [len(c) for c in chunks_of(requests[:64], 32)] == [32, 32]
+    assert [len(c) for c in chunks_of(requests[:20], 32)] == [20]
+    assert chunks_of([], 32) == []
+
+
+def test_a_call_keeps_the_pools_batches_full() -> None:
+    from byzer_engine.llm.usage import CHUNKS_IN_FLIGHT, in_flight_limit
+
+    # A pool that does not say what it computes together gets two chunks in flight; a larger one
+    # gets its batches' worth and the next chunk.
+    assert in_flight_limit(32, 0) == CHUNKS_IN_FLIGHT * 32
+    assert in_flight_limit(32, 16) == CHUNKS_IN_FLIGHT * 32
+    assert in_flight_limit(32, 100) == 132
+
+
 def test_the_ledger_keeps_each_job_groups_activity() -> None:
     from byzer_engine.llm.usage import ACTIVITY_KEEP_S, Chunk
 
