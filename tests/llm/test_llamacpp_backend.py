@@ -156,7 +156,7 @@ def test_a_folder_without_gguf_is_refused_clearly(tmp_path: Any) -> None:
 
 
 def test_a_batch_mixing_long_instructions_is_decoded_group_by_group() -> None:
-    from byzer_engine.llm.backends.llamacpp_decode import prefix_groups
+    from byzer_engine.llm.backends.shared_prefix import prefix_groups
 
     template = [1] * 10
     first, second = template + list(range(100, 140)), template + list(range(200, 240))

@@ -69,3 +69,18 @@ def test_rows_without_a_common_prefix_take_the_plain_path(backend: TransformersB
     requests.append(parse_request({"instruction": "Hi", "system_msg": "Be brief.", "max_length": "8"}))
     rows = [backend.encode(i, r).ids for i, r in enumerate(requests)]
     assert prefixed_batch(backend.model, backend.tokenizer, rows, backend.device) is None
+
+
+def test_a_batch_mixing_two_long_prefixes_shares_each_in_its_group(backend: TransformersBackend) -> None:
+    other = "You are a history teacher. Answer with the city name and the year it became the capital. " * 6
+    requests = [
+        parse_request({"instruction": q, "system_msg": system, "max_length": "16"})
+        for q in QUESTIONS
+        for system in (SYSTEM, other)
+    ]
+    mixed = backend.generate(requests)  # one batch of 8: two groups of 4, each with its own prefix
+    assert [r["metadata"]["batch_size"] for r in mixed] == [4] * 8
+    assert all(r["metadata"]["shared_prefix_tokens"] > 100 for r in mixed)
+    alone = [backend.generate([r])[0] for r in requests]
+    assert [r["output"] for r in mixed] == [r["output"] for r in alone]
+    assert [r["input"]["instruction"] for r in mixed] == [r.instruction for r in requests]

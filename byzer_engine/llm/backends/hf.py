@@ -24,7 +24,7 @@ from byzer_engine.llm.backends.base import (
     generate_grouped,
 )
 from byzer_engine.llm.backends.grammar import GrammarTokens
-from byzer_engine.llm.backends.shared_prefix import prefixed_batch
+from byzer_engine.llm.backends.shared_prefix import prefix_groups, prefixed_batch
 from byzer_engine.llm.backends.torch_device import pick_device, set_cpu_threads
 from byzer_engine.llm.model_loader import context_length, eos_ids, load_model_and_tokenizer
 from byzer_engine.llm.packaged import ModelLocation, default_model
@@ -180,6 +180,18 @@ class TransformersBackend(Backend):
         return kwargs
 
     def _generate_chunk(self, chunk: list[TokenPrompt], sampling: Sampling) -> list[dict[str, Any]]:
+        """A batch mixing a few long prefixes (instructions) runs group by group, each prefix's KV
+        computed once (``shared_prefix.prefix_groups``; ``prefixOrder="false"``: the batch whole)."""
+        if not self.prefix_order or sampling.response_schema:
+            return self._generate_group(chunk, sampling)
+        responses: list[dict[str, Any] | None] = [None] * len(chunk)
+        for group in prefix_groups([p.ids for p in chunk]):
+            answers = self._generate_group([chunk[i] for i in group], sampling)
+            for i, answer in zip(group, answers, strict=True):
+                responses[i] = answer
+        return [r for r in responses if r is not None]
+
+    def _generate_group(self, chunk: list[TokenPrompt], sampling: Sampling) -> list[dict[str, Any]]:
         import torch
 
         started = time.perf_counter()

@@ -43,10 +43,11 @@ from byzer_engine.llm.backends.base import (
 )
 from byzer_engine.llm.backends.chat_template import TemplateError, plain_transcript, render_chat
 from byzer_engine.llm.backends.grammar import GrammarTokens
-from byzer_engine.llm.backends.llamacpp_decode import BatchDecoder, Sequence, prefix_groups
+from byzer_engine.llm.backends.llamacpp_decode import BatchDecoder, Sequence
 from byzer_engine.llm.backends.llamacpp_model import DEFAULT_CONTEXT, ContextSettings, LlamaModel
 from byzer_engine.llm.backends.llamacpp_sampling import SchemaMask, check_extra, chooser
 from byzer_engine.llm.backends.llamacpp_weights import weights_choice, weights_file
+from byzer_engine.llm.backends.shared_prefix import prefix_groups
 from byzer_engine.llm.packaged import ModelLocation, default_model
 from byzer_engine.llm.requests import (
     LLMRequest,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from byzer_engine.llm.backends.llamacpp_model import LlamaModel
+from byzer_engine.llm.backends.shared_prefix import common_prefix_length
 from byzer_engine.llm.requests import truncate_at_stop
 
 # A shared prefix shorter than this is computed with each prompt.
@@ -68,7 +69,7 @@ class BatchDecoder:
 
     def _share_prefix(self, work: list[Sequence]) -> int:
         """Computes the prompts' common prefix into the prefix sequence; its length (0: none)."""
-        shared = common_prefix([s.prompt for s in work]) if len(work) > 1 else 0
+        shared = common_prefix_length([s.prompt for s in work]) if len(work) > 1 else 0
         if shared < MIN_SHARED_PREFIX:
             return 0
         prefix = work[0].prompt[:shared]
@@ -166,43 +167,3 @@ class BatchDecoder:
             sequence.finish = "length"
             return True
         return False
-
-
-def common_prefix(prompts: list[list[int]]) -> int:
-    """Length of the longest common prefix, leaving each prompt at least one token of its own."""
-    if not prompts:
-        return 0
-    first = prompts[0]
-    length = min(len(p) for p in prompts) - 1
-    for prompt in prompts[1:]:
-        n = 0
-        while n < length and prompt[n] == first[n]:
-            n += 1
-        length = n
-    return max(0, length)
-
-
-# A run of prompts gets a prefix of its own when it shares this many more tokens than the whole batch.
-MIN_GROUP_GAIN = 32
-
-
-def prefix_groups(prompts: list[list[int]]) -> list[list[int]]:
-    """The indexes of ``prompts`` in groups that each share a long prefix of their own (one group when
-    none shares more than the whole batch does): a batch mixing a few long instructions is decoded
-    group by group, each instruction computed once, rather than every prompt whole."""
-    if len(prompts) < 2:
-        return [list(range(len(prompts)))]
-    overall = common_prefix(prompts)
-    order = sorted(range(len(prompts)), key=lambda i: prompts[i])
-    groups: list[list[int]] = [[order[0]]]
-    for index in order[1:]:
-        head = prompts[groups[-1][0]]
-        if common_prefix([head, prompts[index]]) >= overall + MIN_GROUP_GAIN:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-    shared = [g for g in groups if len(g) > 1]
-    alone = [g[0] for g in groups if len(g) == 1]
-    if len(shared) + (1 if alone else 0) < 2:
-        return [list(range(len(prompts)))]
-    return shared + ([alone] if alone else [])  # prompts sharing with no other are decoded together

@@ -30,6 +30,32 @@ def common_prefix_length(rows: Sequence[Sequence[int]]) -> int:
     return max(0, length)
 
 
+# A run of prompts gets a prefix of its own when it shares this many more tokens than the whole batch.
+MIN_GROUP_GAIN = 32
+
+
+def prefix_groups(prompts: Sequence[Sequence[int]]) -> list[list[int]]:
+    """The indexes of ``prompts`` in groups that each share a long prefix of their own (one group when
+    none shares more than the whole batch does): a batch mixing a few long instructions is computed
+    group by group, each instruction computed once, rather than every prompt whole."""
+    if len(prompts) < 2:
+        return [list(range(len(prompts)))]
+    overall = common_prefix_length(prompts)
+    order = sorted(range(len(prompts)), key=lambda i: list(prompts[i]))
+    groups: list[list[int]] = [[order[0]]]
+    for index in order[1:]:
+        head = prompts[groups[-1][0]]
+        if common_prefix_length([head, prompts[index]]) >= overall + MIN_GROUP_GAIN:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    shared = [g for g in groups if len(g) > 1]
+    alone = [g[0] for g in groups if len(g) == 1]
+    if len(shared) + (1 if alone else 0) < 2:
+        return [list(range(len(prompts)))]
+    return shared + ([alone] if alone else [])  # prompts sharing with no other go together
+
+
 @dataclass
 class PrefixedBatch:
     """What ``generate`` is given: the full padded inputs and the prefix's cache (already batched)."""
