@@ -4,14 +4,16 @@ Every row's prompt is one of ``--instructions`` distinct instructions of over 30
 reviewer's guidelines), followed by a short row field (a product review), and the rows come in a
 random order. The same query runs through two pools of the packaged model that differ only in
 ``prefixOrder``: with it, the master sorts each batching window so that prompts sharing an
-instruction are adjacent and cuts the workers' parts along those groups, so every worker's batch has
-one long common prefix, computed once (llama.cpp's sequence sharing, ``llamacpp_decode``); without
-it, each part mixes the instructions and only the chat template is shared.
+instruction are adjacent and cuts the workers' parts along those groups, and the backend computes a
+part group by group, each instruction's KV once (transformers: ``shared_prefix``, the default here,
+whose answers do not change; llamacpp: sequence sharing, ``llamacpp_decode``, whose greedy answers
+may differ in a few tokens with their batch-mates); without it, each part mixes the instructions and
+only the chat template is shared.
 
 Prints the seconds of each side, the prompt tokens of a row, how many answers are identical and, as
 its last line, ``ratio: X`` = seconds without ordering / seconds with (target >= 1.5).
 
-    .venv/bin/python bench/prefix_order.py [--rows 64] [--instructions 4] [--max-length 8] [--backend llamacpp]
+    .venv/bin/python bench/prefix_order.py [--rows 64] [--instructions 4] [--max-length 8] [--backend transformers|llamacpp]
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=64)
     parser.add_argument("--instructions", type=int, default=4)
     parser.add_argument("--max-length", type=int, default=8)
-    parser.add_argument("--backend", default="llamacpp", choices=("llamacpp", "transformers"))
+    parser.add_argument("--backend", default="transformers", choices=("transformers", "llamacpp"))
     args = parser.parse_args()
 
     root = tempfile.mkdtemp(prefix="byzer-bench-prefix-")

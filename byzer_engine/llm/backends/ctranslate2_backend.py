@@ -1,6 +1,6 @@
 """The ``ctranslate2`` backend: CTranslate2's batched generator, on int8 weights by default, for
-table-wide queries on a CPU (about twice the rows per second of the other CPU backends here; see
-docs/benchmarks.md).
+table-wide queries on a CPU (about three times the rows per second of the other CPU backends here;
+see docs/benchmarks.md).
 
 The model is converted once into the model cache (``ctranslate2_model``), from anything transformers
 loads: the packaged GGUF model, a Hugging Face folder, or a LoRA adapter merged into its base.
