@@ -10,10 +10,11 @@ tokens, ``select fn(llm_param(...))`` over one table, on
     ``--native-weights``: the weight type it computes with, f16 by default; native is the file's Q4_1).
 
 Each side is deployed by a Byzer script with ``cache="false"`` (the result cache must not answer),
-warmed up on other prompts, timed three times (the median is reported), then removed, so the two never share the cores. Prints rows/s and
-tokens/s of each, ``accuracy: A B`` (fraction of rows whose answer contains the capital), the
-llamacpp backend's single-stream decode rate beside a raw ``llama_decode`` loop (what llama-bench's
-``tg`` test measures) and, as its last line, ``ratio: X`` = (b) rows/s / (a) rows/s (``--versus
+warmed up on other prompts, timed three times (the median is reported), then removed, so the sides
+never share the cores. Prints rows/s and tokens/s of each, ``accuracy: A B`` (fraction of rows whose
+answer contains the capital), the llamacpp backend's single-stream decode rate beside a raw
+``llama_decode`` loop (what llama-bench's ``tg`` test measures), the ctranslate2 backend's
+single-stream rate and, as its last line, ``ratio: X`` = (b) rows/s / (a) rows/s (``--versus
 llamacpp``: (c) / (a)).
 
 ``--sweep`` first times each backend in-process over the same questions at several batch sizes (and
@@ -158,6 +159,19 @@ def single_stream(threads: int) -> tuple[float, float]:
         backend.close()
 
 
+def ct2_single_stream(threads: int) -> float:
+    """Tokens/s of one ctranslate2 request (128 new tokens), on its default replicas."""
+    backend = _backend("ctranslate2", 1, threads)
+    try:
+        (request,) = _requests(["Write a long story about a dragon and a knight."], 128)
+        backend.generate([request])  # warm-up
+        (response,) = backend.generate([request])
+        meta = response["metadata"]
+        return float(meta["output_tokens"] / meta["generation_time_s"])
+    finally:
+        backend.close()
+
+
 def sweep(threads: int) -> None:
     for batch in (8, 16, 32, 48, 100):
         print(
@@ -203,6 +217,7 @@ def main() -> None:
     if args.sweep:
         sweep(args.threads)
     engine_rate, raw_rate = single_stream(args.native_threads or max(1, (os.cpu_count() or 1) - 1))
+    ct2_rate = ct2_single_stream(args.threads)
 
     root = tempfile.mkdtemp(prefix="byzer-bench-cpu-")
     config = EngineConfig(spark_master="local[2]", data_root=root, spark_conf={"spark.driver.memory": "2g"})
@@ -233,6 +248,7 @@ def main() -> None:
     print(
         f"llamacpp single stream: {engine_rate:.1f} tokens/s (backend), {raw_rate:.1f} tokens/s (bare llama_decode loop)"
     )
+    print(f"ctranslate2 single stream: {ct2_rate:.1f} tokens/s (backend, {args.threads} threads)")
     print(json.dumps({"transformers": hf, "ctranslate2": ct2, "llamacpp": native}))
     versus = ct2 if args.versus == "ctranslate2" else native
     print(f"accuracy: {hf['accuracy']:.2f} {versus['accuracy']:.2f}")
