@@ -18,13 +18,14 @@ from byzer_engine.runtime.progress.tracker import CallProgress
 
 pytestmark = pytest.mark.slow
 
-ROWS = 48
-# One partition: the call's 48 requests go to the pool in two chunks (32 and 16).
+ROWS = 64
+# One partition: the call's 64 requests go to the pool in two chunks of 32 (a shorter remainder
+# would join the last chunk: ``usage.chunks_of``).
 SCRIPT = f"""select {CHAT}(llm_param(map('instruction', concat('Say the number ', cast(id as string)),
   'max_length', '12', 'temperature', '0', 'cache', 'false'))) as r
 from range(0, {ROWS}, 1, 1) as t;"""
-# "LLM: 3 rows" while the total is being counted, then "LLM: 3/48 rows (6%)", with a rate and ETA.
-PLAIN_LINE = re.compile(r"^LLM: \d+(/48)? rows( \(\d+%\))?(, [\d.]+ tokens/s)?(, ETA \S+)?$")
+# "LLM: 3 rows" while the total is being counted, then "LLM: 3/64 rows (4%)", with a rate and ETA.
+PLAIN_LINE = re.compile(rf"^LLM: \d+(/{ROWS})? rows( \(\d+%\))?(, [\d.]+ tokens/s)?(, ETA \S+)?$")
 
 
 def test_a_running_querys_calls_show_rows_done_of_the_total(chat_model: ChatModel) -> None:
