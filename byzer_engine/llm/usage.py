@@ -10,9 +10,10 @@ Limits (``!byzerllm setup "queryTokenLimit=..."`` and ``queryRequestLimit``, ``o
 so far plus the batch's, or the tokens so far plus the batch's ``max_length`` budget, would pass a
 limit, so a query stops with ``LLMLimitReached`` before it overspends.
 
-A UDF's requests go to the pool in chunks, and each chunk is recorded as it comes back, also under the Spark job group of the query that made it:
-that is the progress ``/runningjobs`` and ``byzer run`` show (requests done, output tokens, the time
-since the first chunk was sent; ``runtime.progress``). Enough chunks are in flight to fill the pool's
+A UDF's requests go to the pool in chunks, and each chunk is recorded as it comes back, also under
+the Spark job group of the query that made it: that is the progress ``/runningjobs`` and ``byzer
+run`` show (requests done, output tokens, the time since the first chunk was sent;
+``runtime.progress``). Enough chunks are in flight to fill the pool's
 model batches and have the next chunk waiting (``in_flight_limit``): the chunks sent together reach
 the master in one batching window and are computed as one batch, so chunking costs no batch size.
 """

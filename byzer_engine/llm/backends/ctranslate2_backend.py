@@ -208,10 +208,10 @@ class CTranslate2Backend(Backend):
         return options
 
     def _run(self, prompts: list[list[int]], shared: list[int], options: dict[str, Any]) -> list[list[int]]:
-        kwargs = options
         tokens = [self.tokenizer.convert_ids_to_tokens(ids[len(shared) :]) for ids in prompts]
-        if shared:
-            kwargs = {**kwargs, "static_prompt": self.tokenizer.convert_ids_to_tokens(shared)}
+        kwargs = (
+            {**options, "static_prompt": self.tokenizer.convert_ids_to_tokens(shared)} if shared else options
+        )
         # One part of the rows for each replica, computed at once.
         part = -(-len(tokens) // self.replicas)
         results = self.generator.generate_batch(tokens, max_batch_size=part, **kwargs)

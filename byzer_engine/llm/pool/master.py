@@ -408,12 +408,12 @@ class PoolMaster:
         busy = sum(1 for s in self.slots if s.alive and s.in_flight > 0)
         alive = sum(1 for s in self.slots if s.alive)
         contexts = [int(s.info["context"]) for s in self.slots if s.alive and s.info.get("context")]
-        batches = sum(int(s.info.get("batch_size") or 0) for s in self.slots if s.alive)
+        batch_sizes = sum(int(s.info.get("batch_size") or 0) for s in self.slots if s.alive)
         return {
             **self.spec.summary(),
             "context": min(contexts) if contexts else None,  # the model's, in tokens
             # Requests the workers compute in one pass together (0: a backend that does not say).
-            "capacity": batches * self.spec.worker_max_concurrency,
+            "capacity": batch_sizes * self.spec.worker_max_concurrency,
             "fingerprint": self.fingerprint,
             "master_pid": os.getpid(),
             "started_at": self.started_at,
